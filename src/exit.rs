@@ -64,6 +64,16 @@ impl From<ExitCode> for std::process::ExitCode {
     }
 }
 
+/// The exit code an error chain maps to: the first error in the chain that knows its code.
+pub fn of(err: &anyhow::Error) -> ExitCode {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<crate::migrator::error::MigratorError>() {
+            return e.exit_code();
+        }
+    }
+    ExitCode::Failure
+}
+
 #[cfg(test)]
 mod tests {
     use super::ExitCode::*;

@@ -4,6 +4,8 @@
 //! (inside the API container, see [`migrator`]). See ARCHITECTURE.md for the code map.
 
 pub mod exit;
+pub mod logging;
 pub mod migrator;
 pub mod output;
+pub mod protocol;
 pub mod redact;

@@ -60,15 +60,15 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(v) = std::str::from_utf8(&bytes[i + 1..i + 3])
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(v) = std::str::from_utf8(&bytes[i + 1..i + 3])
                 .ok()
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -95,7 +95,10 @@ mod tests {
     fn masks_password_with_at_and_slash() {
         // An unencoded '@' or '/' in the password must not leak any part of it.
         let masked = mask_url("postgres://u:pa@ss/wo@rd@host/db");
-        assert!(!masked.contains("pa@ss") && !masked.contains("wo@rd"), "{masked}");
+        assert!(
+            !masked.contains("pa@ss") && !masked.contains("wo@rd"),
+            "{masked}"
+        );
         assert!(masked.ends_with("@host/db"), "{masked}");
     }
 

@@ -1,1 +1,5 @@
+//! The one integration test binary (just-style): every test runs the real binaries against a
+//! real PostgreSQL (and, for `admin`, a real Docker engine).
 
+mod common;
+mod migrator;

@@ -137,7 +137,11 @@ impl Db {
                 let pid: i32 = r.try_get(0).unwrap_or_default();
                 let app: String = r.try_get(1).unwrap_or_default();
                 let addr: String = r.try_get(2).unwrap_or_default();
-                let app = if app.is_empty() { "unknown application".into() } else { app };
+                let app = if app.is_empty() {
+                    "unknown application".into()
+                } else {
+                    app
+                };
                 format!("PID {pid} ({app}, {addr})")
             }
             None => "a session that released it just now".to_string(),
@@ -174,11 +178,10 @@ impl Db {
 
     /// Every row of `_sqlx_migrations`, oldest first (empty when the table does not exist).
     pub async fn applied(&mut self) -> Result<Vec<AppliedRow>, MigratorError> {
-        let exists: bool =
-            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-                .fetch_one(&mut self.conn)
-                .await
-                .map_err(|e| self.err("looking for _sqlx_migrations", e))?;
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(&mut self.conn)
+            .await
+            .map_err(|e| self.err("looking for _sqlx_migrations", e))?;
         if !exists {
             return Ok(Vec::new());
         }
@@ -214,11 +217,15 @@ impl Db {
         sql: &str,
         no_tx: bool,
     ) -> Result<Result<Duration, SqlFailure>, MigratorError> {
-        let insert = "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+        let insert =
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
                       VALUES ($1, $2, TRUE, $3, $4)";
         let start = Instant::now();
         if no_tx {
-            if let Err(e) = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut self.conn).await {
+            if let Err(e) = sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(&mut self.conn)
+                .await
+            {
                 return Ok(Err(self.failure(sql, e)));
             }
             let elapsed = start.elapsed();
@@ -279,7 +286,10 @@ impl Db {
         let delete = "DELETE FROM _sqlx_migrations WHERE version = $1";
         let start = Instant::now();
         if no_tx {
-            if let Err(e) = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut self.conn).await {
+            if let Err(e) = sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(&mut self.conn)
+                .await
+            {
                 return Ok(Err(self.failure(sql, e)));
             }
             let elapsed = start.elapsed();
@@ -290,10 +300,14 @@ impl Db {
                 .map_err(|e| self.err("removing the migration row", e))?;
             return Ok(Ok(elapsed));
         }
-        let mut tx = self.conn.begin().await.map_err(|e| MigratorError::Database {
-            doing: "starting a transaction".into(),
-            message: e.to_string(),
-        })?;
+        let mut tx = self
+            .conn
+            .begin()
+            .await
+            .map_err(|e| MigratorError::Database {
+                doing: "starting a transaction".into(),
+                message: e.to_string(),
+            })?;
         if let Err(e) = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *tx).await {
             let failure = failure_of(sql, &e, &self.secrets);
             tx.rollback().await.map_err(|e| MigratorError::Database {
@@ -325,10 +339,14 @@ impl Db {
         insert: &[(i64, String, Vec<u8>)],
         delete: &[i64],
     ) -> Result<(), MigratorError> {
-        let mut tx = self.conn.begin().await.map_err(|e| MigratorError::Database {
-            doing: "starting a transaction".into(),
-            message: e.to_string(),
-        })?;
+        let mut tx = self
+            .conn
+            .begin()
+            .await
+            .map_err(|e| MigratorError::Database {
+                doing: "starting a transaction".into(),
+                message: e.to_string(),
+            })?;
         for (version, description, checksum) in insert {
             sqlx::query(
                 "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
@@ -366,10 +384,13 @@ impl Db {
 
     /// Closes the connection cleanly (the server releases session locks either way).
     pub async fn close(self) -> Result<(), MigratorError> {
-        self.conn.close().await.map_err(|e| MigratorError::Database {
-            doing: "closing the connection".into(),
-            message: e.to_string(),
-        })
+        self.conn
+            .close()
+            .await
+            .map_err(|e| MigratorError::Database {
+                doing: "closing the connection".into(),
+                message: e.to_string(),
+            })
     }
 }
 

@@ -81,7 +81,9 @@ pub enum MigratorError {
     )]
     OutOfOrder { file: String, newest: i64 },
 
-    #[error("cannot read the migrations folder {path}: {source}\nhint: create it with: migrator makemigrations -m init, or pass --migrations-dir")]
+    #[error(
+        "cannot read the migrations folder {path}: {source}\nhint: create it with: migrator makemigrations -m init, or pass --migrations-dir"
+    )]
     MigrationsDir {
         path: PathBuf,
         source: std::io::Error,
@@ -107,7 +109,9 @@ pub enum MigratorError {
     )]
     BadFileName { path: PathBuf },
 
-    #[error("two files have version {version}: {first} and {second}\nhint: give one of them a new version (rename it)")]
+    #[error(
+        "two files have version {version}: {first} and {second}\nhint: give one of them a new version (rename it)"
+    )]
     DuplicateVersion {
         version: i64,
         first: PathBuf,
@@ -132,10 +136,14 @@ pub enum MigratorError {
         expected: String,
     },
 
-    #[error("cannot go back {steps} step(s): only {applied} migration(s) are applied\nhint: revert everything with: migrator downgrade zero")]
+    #[error(
+        "cannot go back {steps} step(s): only {applied} migration(s) are applied\nhint: revert everything with: migrator downgrade zero"
+    )]
     TooManySteps { steps: u32, applied: usize },
 
-    #[error("migration {version} is already applied\nhint: to go back to it, run: migrator downgrade {version}")]
+    #[error(
+        "migration {version} is already applied\nhint: to go back to it, run: migrator downgrade {version}"
+    )]
     AlreadyApplied { version: i64 },
 
     #[error("version {version} is not applied\nhint: list applied versions with: migrator history")]

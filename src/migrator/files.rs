@@ -83,9 +83,9 @@ pub fn scan(dir: &Path) -> Result<Vec<LocalMigration>, MigratorError> {
         if !rest.ends_with(".sql") {
             continue;
         }
-        let version: i64 = version.parse().map_err(|_| MigratorError::BadFileName {
-            path: path.clone(),
-        })?;
+        let version: i64 = version
+            .parse()
+            .map_err(|_| MigratorError::BadFileName { path: path.clone() })?;
         let (kind, stem) = if let Some(s) = rest.strip_suffix(".up.sql") {
             (Kind::Up, s)
         } else if let Some(s) = rest.strip_suffix(".down.sql") {
@@ -97,9 +97,8 @@ pub fn scan(dir: &Path) -> Result<Vec<LocalMigration>, MigratorError> {
             path: path.clone(),
             source,
         })?;
-        let sql = String::from_utf8(bytes).map_err(|_| MigratorError::NotUtf8 {
-            path: path.clone(),
-        })?;
+        let sql =
+            String::from_utf8(bytes).map_err(|_| MigratorError::NotUtf8 { path: path.clone() })?;
         let part = Part {
             description: stem.replace('_', " "),
             path: path.clone(),
@@ -301,9 +300,7 @@ mod tests {
     #[test]
     fn versions_are_monotonic() {
         let now = chrono::Utc.with_ymd_and_hms(2026, 11, 22, 3, 0, 0).single();
-        let Some(now) = now else {
-            panic!("valid date")
-        };
+        let Some(now) = now else { panic!("valid date") };
         assert_eq!(next_version(now, None), 20261122030000);
         assert_eq!(next_version(now, Some(20200101000000)), 20261122030000);
         assert_eq!(next_version(now, Some(20261122030000)), 20261122030001);
@@ -317,13 +314,19 @@ mod tests {
         let dir = tempfile::tempdir().map_err(|e| e.to_string());
         let Ok(dir) = dir else { panic!("tempdir") };
         let p = dir.path();
-        let write = |name: &str, body: &str| fs::write(p.join(name), body).map_err(|e| e.to_string());
+        let write =
+            |name: &str, body: &str| fs::write(p.join(name), body).map_err(|e| e.to_string());
         assert_eq!(write("1_create_users.up.sql", "create table u();"), Ok(()));
         assert_eq!(write("1_create_users.down.sql", "drop table u;"), Ok(()));
-        assert_eq!(write("2_simple.sql", "-- no-transaction\nselect 1;"), Ok(()));
+        assert_eq!(
+            write("2_simple.sql", "-- no-transaction\nselect 1;"),
+            Ok(())
+        );
         assert_eq!(write("README.md", "ignored"), Ok(()));
         let found = scan(p).map_err(|e| e.to_string());
-        let Ok(found) = found else { panic!("{found:?}") };
+        let Ok(found) = found else {
+            panic!("{found:?}")
+        };
         assert_eq!(found.len(), 2);
         assert_eq!(found[0].description, "create users");
         assert!(found[0].reversible && found[0].down_sql.is_some());
@@ -332,17 +335,28 @@ mod tests {
 
         assert_eq!(write("x_bad.sql", ""), Ok(()));
         assert!(matches!(scan(p), Err(MigratorError::BadFileName { .. })));
-        assert_eq!(fs::remove_file(p.join("x_bad.sql")).map_err(|e| e.to_string()), Ok(()));
+        assert_eq!(
+            fs::remove_file(p.join("x_bad.sql")).map_err(|e| e.to_string()),
+            Ok(())
+        );
         assert_eq!(write("1_other.up.sql", ""), Ok(()));
-        assert!(matches!(scan(p), Err(MigratorError::DuplicateVersion { version: 1, .. })));
-        assert_eq!(fs::remove_file(p.join("1_other.up.sql")).map_err(|e| e.to_string()), Ok(()));
+        assert!(matches!(
+            scan(p),
+            Err(MigratorError::DuplicateVersion { version: 1, .. })
+        ));
+        assert_eq!(
+            fs::remove_file(p.join("1_other.up.sql")).map_err(|e| e.to_string()),
+            Ok(())
+        );
         assert_eq!(write("3_orphan.down.sql", ""), Ok(()));
         assert!(matches!(scan(p), Err(MigratorError::OrphanDown { .. })));
     }
 
     #[test]
     fn write_pair_never_overwrites() {
-        let Ok(dir) = tempfile::tempdir() else { panic!("tempdir") };
+        let Ok(dir) = tempfile::tempdir() else {
+            panic!("tempdir")
+        };
         let first = write_pair(dir.path(), 5, "a", "up", "down");
         assert!(first.is_ok());
         assert!(fs::write(dir.path().join("6_b.down.sql"), "keep").is_ok());
@@ -350,6 +364,11 @@ mod tests {
         assert!(matches!(second, Err(MigratorError::WriteFile { .. })));
         // The up file of the failed pair was removed, the existing down file kept.
         assert!(!dir.path().join("6_b.up.sql").exists());
-        assert_eq!(fs::read_to_string(dir.path().join("6_b.down.sql")).ok().as_deref(), Some("keep"));
+        assert_eq!(
+            fs::read_to_string(dir.path().join("6_b.down.sql"))
+                .ok()
+                .as_deref(),
+            Some("keep")
+        );
     }
 }

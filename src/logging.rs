@@ -1,0 +1,23 @@
+//! `-v` logging (tracing) to stderr. Messages never contain passwords: URLs are masked before
+//! they are logged and sqlx's connect options (which Debug-print the password) are never logged.
+
+use tracing_subscriber::EnvFilter;
+
+/// `-v`: our debug logs; `-vv`: plus sqlx statements; `RUST_LOG` overrides.
+pub fn init(verbosity: u8) {
+    let default = match verbosity {
+        0 => "warn",
+        1 => "admin=debug,warn",
+        _ => "admin=trace,sqlx=debug,warn",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // Only fails when a subscriber is already installed (then that one keeps logging).
+    if let Err(e) = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init()
+    {
+        tracing::debug!("logging was already initialised: {e}");
+    }
+}

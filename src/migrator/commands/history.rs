@@ -1,0 +1,79 @@
+//! `migrator history`: every migration with its state, applied time and duration.
+
+use serde::Serialize;
+
+use crate::exit::ExitCode;
+use crate::migrator::error::MigratorError;
+use crate::migrator::plan::{self, State};
+use crate::migrator::progress::human;
+use crate::migrator::settings::Settings;
+use crate::migrator::{commands, files};
+use crate::output::{Format, Printer};
+
+#[derive(Serialize)]
+struct Line {
+    version: i64,
+    description: String,
+    state: State,
+    applied_at: Option<String>,
+    duration_ms: Option<f64>,
+    file: Option<String>,
+}
+
+pub async fn run(settings: &Settings, printer: &Printer) -> Result<ExitCode, MigratorError> {
+    let local = files::scan(&settings.migrations_dir)?;
+    let mut db = commands::connect(settings).await?;
+    let rows = db.applied().await?;
+    db.close().await?;
+    let lines: Vec<Line> = plan::history(&local, &rows)
+        .into_iter()
+        .map(|e| Line {
+            version: e.version,
+            description: e.description,
+            state: e.state,
+            applied_at: e
+                .row
+                .map(|r| r.installed_on.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
+            duration_ms: e
+                .row
+                .map(|r| (r.execution_time.max(0) as f64 / 1e4).round() / 100.0),
+            file: e.local.map(|m| settings.shown(&m.up_path)),
+        })
+        .collect();
+    if settings.format == Format::Json {
+        printer.json(&lines)?;
+        return Ok(ExitCode::Success);
+    }
+    if lines.is_empty() {
+        printer.status(&format!(
+            "No migrations in {} and none applied.\nhint: create one with: migrator makemigrations -m \"create users\"",
+            settings.dir_display()
+        ))?;
+        return Ok(ExitCode::Success);
+    }
+    let width = lines
+        .iter()
+        .map(|l| l.description.chars().count())
+        .max()
+        .unwrap_or(11)
+        .clamp(11, 50);
+    printer.data(&format!(
+        "{:<14}  {:<width$}  {:<12}  {:<23}  DURATION",
+        "VERSION", "DESCRIPTION", "STATE", "APPLIED AT"
+    ))?;
+    for l in &lines {
+        let duration = l
+            .duration_ms
+            .map(|ms| human(std::time::Duration::from_secs_f64(ms / 1000.0)))
+            .unwrap_or_else(|| "-".into());
+        printer.data(&format!(
+            "{:<14}  {:<width$}  {:<12}  {:<23}  {}",
+            l.version,
+            l.description,
+            l.state.label(),
+            l.applied_at.as_deref().unwrap_or("-"),
+            duration
+        ))?;
+    }
+    Ok(ExitCode::Success)
+}

@@ -1,0 +1,252 @@
+//! Shared test helpers: the throwaway PostgreSQL cluster and a fluent builder for running the
+//! real binaries.
+
+pub mod pg;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The output of one binary run.
+#[derive(Debug)]
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    /// Asserts the exit code, showing everything the process printed when it differs.
+    #[track_caller]
+    pub fn code(&self, expected: i32) -> &Self {
+        assert_eq!(
+            self.code, expected,
+            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn ok(&self) -> &Self {
+        self.code(0)
+    }
+
+    #[track_caller]
+    pub fn stdout_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    /// Everything printed, for secret scans.
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    /// stdout parsed as one JSON document.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        match serde_json::from_str(&self.stdout) {
+            Ok(v) => v,
+            Err(e) => panic!("stdout is not JSON ({e}):\n{}", self.stdout),
+        }
+    }
+
+    /// stdout parsed as JSON lines.
+    #[track_caller]
+    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|l| match serde_json::from_str(l) {
+                Ok(v) => v,
+                Err(e) => panic!("line is not JSON ({e}): {l}"),
+            })
+            .collect()
+    }
+}
+
+/// A command being built; `run()` executes it.
+#[must_use]
+pub struct Run {
+    cmd: Command,
+}
+
+impl Run {
+    pub fn bin(path: &str) -> Run {
+        let mut cmd = Command::new(path);
+        cmd.env_remove("DATABASE_URL")
+            .env_remove("MIGRATIONS_DIR")
+            .env_remove("SCHEMA_FILE")
+            .env_remove("RUST_LOG")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        Run { cmd }
+    }
+
+    pub fn arg(mut self, a: impl AsRef<std::ffi::OsStr>) -> Run {
+        self.cmd.arg(a);
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.cmd.args(args);
+        self
+    }
+
+    pub fn env(mut self, k: &str, v: impl AsRef<std::ffi::OsStr>) -> Run {
+        self.cmd.env(k, v);
+        self
+    }
+
+    pub fn env_remove(mut self, k: &str) -> Run {
+        self.cmd.env_remove(k);
+        self
+    }
+
+    pub fn current_dir(mut self, d: impl AsRef<Path>) -> Run {
+        self.cmd.current_dir(d);
+        self
+    }
+
+    /// Starts the process without waiting (stdout/stderr captured).
+    pub fn spawn(mut self) -> std::process::Child {
+        self.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        match self.cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => panic!("spawn {:?}: {e}", self.cmd),
+        }
+    }
+
+    pub fn run(mut self) -> Out {
+        match self.cmd.output() {
+            Ok(o) => Out {
+                code: o.status.code().unwrap_or(-1),
+                stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            },
+            Err(e) => panic!("run {:?}: {e}", self.cmd),
+        }
+    }
+}
+
+/// Collects a spawned child's output.
+pub fn wait(child: std::process::Child) -> Out {
+    match child.wait_with_output() {
+        Ok(o) => Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        },
+        Err(e) => panic!("wait: {e}"),
+    }
+}
+
+/// A temp project folder with `migrations/` and its own database.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+    pub url: String,
+}
+
+impl Project {
+    pub async fn new() -> Project {
+        let url = pg::cluster().create_db().await;
+        let dir = match tempfile::tempdir() {
+            Ok(d) => d,
+            Err(e) => panic!("tempdir: {e}"),
+        };
+        if let Err(e) = std::fs::create_dir(dir.path().join("migrations")) {
+            panic!("mkdir: {e}");
+        }
+        Project { dir, url }
+    }
+
+    pub fn migrations(&self) -> PathBuf {
+        self.dir.path().join("migrations")
+    }
+
+    /// Writes `<version>_<name>.up.sql` (and `.down.sql` when given).
+    pub fn add(&self, version: i64, name: &str, up: &str, down: Option<&str>) -> &Self {
+        self.write(&format!("{version}_{name}.up.sql"), up);
+        if let Some(d) = down {
+            self.write(&format!("{version}_{name}.down.sql"), d);
+        }
+        self
+    }
+
+    pub fn write(&self, file: &str, body: &str) {
+        if let Err(e) = std::fs::write(self.migrations().join(file), body) {
+            panic!("write {file}: {e}");
+        }
+    }
+
+    /// The migrator with DATABASE_URL and MIGRATIONS_DIR set for this project.
+    pub fn migrator(&self) -> Run {
+        Run::bin(env!("CARGO_BIN_EXE_migrator"))
+            .env("DATABASE_URL", &self.url)
+            .env("MIGRATIONS_DIR", self.migrations())
+            .current_dir(self.dir.path())
+    }
+
+    pub async fn conn(&self) -> sqlx::PgConnection {
+        pg::connect(&self.url).await
+    }
+
+    /// Versions recorded in `_sqlx_migrations` (empty if the table does not exist).
+    pub async fn recorded(&self) -> Vec<i64> {
+        let mut c = self.conn().await;
+        let exists: bool =
+            scalar(&mut c, "SELECT to_regclass('_sqlx_migrations') IS NOT NULL").await;
+        if !exists {
+            return Vec::new();
+        }
+        match sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&mut c)
+            .await
+        {
+            Ok(v) => v,
+            Err(e) => panic!("read _sqlx_migrations: {e}"),
+        }
+    }
+
+    pub async fn table_exists(&self, name: &str) -> bool {
+        let mut c = self.conn().await;
+        match sqlx::query_scalar::<_, bool>("SELECT to_regclass($1) IS NOT NULL")
+            .bind(name)
+            .fetch_one(&mut c)
+            .await
+        {
+            Ok(v) => v,
+            Err(e) => panic!("to_regclass: {e}"),
+        }
+    }
+}
+
+/// One scalar from a static query.
+pub async fn scalar<T>(c: &mut sqlx::PgConnection, sql: &'static str) -> T
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
+{
+    match sqlx::query_scalar::<_, T>(sql).fetch_one(c).await {
+        Ok(v) => v,
+        Err(e) => panic!("{sql}: {e}"),
+    }
+}

@@ -1,0 +1,81 @@
+//! sqlx agrees with us on the same folder and database, both ways.
+
+use sqlx::migrate::Migrator;
+
+use crate::common::{Project, scalar};
+
+fn folder(p: &Project) {
+    p.add(
+        20260101000000,
+        "create_users",
+        "CREATE TABLE users (id int);",
+        Some("DROP TABLE users;"),
+    );
+    p.add(
+        20260102000000,
+        "add_email",
+        "ALTER TABLE users ADD email text;",
+        Some("ALTER TABLE users DROP email;"),
+    );
+    p.write("20260103000000_simple_one.sql", "CREATE TABLE simple ();");
+}
+
+#[tokio::test]
+async fn sqlx_finds_nothing_to_do_after_we_migrated() {
+    let p = Project::new().await;
+    folder(&p);
+    p.migrator().arg("migrate").run().ok();
+    let mut c = p.conn().await;
+    let before: i64 = scalar(&mut c, "SELECT count(*) FROM _sqlx_migrations").await;
+    let migrator = match Migrator::new(p.migrations()).await {
+        Ok(m) => m,
+        Err(e) => panic!("{e}"),
+    };
+    // Validates checksums of every applied migration and would fail on any mismatch.
+    if let Err(e) = migrator.run(&mut c).await {
+        panic!("sqlx disagrees: {e}");
+    }
+    let after: i64 = scalar(&mut c, "SELECT count(*) FROM _sqlx_migrations").await;
+    assert_eq!((before, after), (3, 3));
+    // sqlx can revert what we applied (same table semantics).
+    if let Err(e) = migrator.undo(&mut c, 20260101000000).await {
+        panic!("sqlx undo: {e}");
+    }
+    assert_eq!(p.recorded().await, vec![20260101000000, 20260103000000]);
+}
+
+#[tokio::test]
+async fn we_find_nothing_to_do_after_sqlx_migrated() {
+    let p = Project::new().await;
+    folder(&p);
+    let mut c = p.conn().await;
+    let migrator = match Migrator::new(p.migrations()).await {
+        Ok(m) => m,
+        Err(e) => panic!("{e}"),
+    };
+    if let Err(e) = migrator.run(&mut c).await {
+        panic!("{e}");
+    }
+    p.migrator()
+        .arg("migrate")
+        .run()
+        .ok()
+        .stderr_has("No migrations to apply");
+    let h = p.migrator().args(["--format", "json", "history"]).run();
+    let states: Vec<String> = h
+        .ok()
+        .json()
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["state"].as_str().unwrap_or("?").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(states, ["applied", "applied", "applied"]);
+    p.migrator()
+        .args(["downgrade", "-1"])
+        .run()
+        .code(7)
+        .stderr_has("simple, irreversible");
+}
