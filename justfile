@@ -1,0 +1,33 @@
+# admin: Django/Alembic-style database workflow for Docker Compose projects.
+# `just` lists the recipes.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+default:
+    @just --list
+
+# Install what a fresh machine lacks (just, PostgreSQL server binaries, tmux, debootstrap).
+[group('setup')]
+setup:
+    scripts/setup.sh
+
+# Every test: format and lint checks, unit tests, integration tests (real PostgreSQL, real Docker).
+[group('check')]
+test: lint
+    cargo test --all-targets --locked
+
+# Formatting and clippy, warnings are errors.
+[group('check')]
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --all-targets --locked -- -D warnings
+
+# Build both binaries (release).
+[group('build')]
+build:
+    cargo build --release --locked --bins
+
+# The migrator alone against a throwaway local PostgreSQL (no Docker).
+[group('demo')]
+demo-local:
+    scripts/demo-local.sh

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks for building and testing (idempotent):
+# just, the PostgreSQL server binaries (Debian `postgresql`), tmux (interactive shell test)
+# and debootstrap (offline base image for the Docker images).
+set -euo pipefail
+
+need_apt=()
+command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
+command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]} (apt-get)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+# The Debian package starts a cluster on 5432 that tests do not use; leave it alone.
+
+if ! command -v just >/dev/null 2>&1; then
+  echo "setup: installing just (cargo install --locked)" >&2
+  cargo install just --locked --quiet
+fi
+echo "setup: ok (just $(just --version | cut -d' ' -f2), $(ls -d /usr/lib/postgresql/*/bin | tail -1))" >&2
