@@ -61,7 +61,9 @@ pub fn to_argv(cli: &Cli) -> Vec<String> {
     if let Some(url) = &cli.database_url {
         argv.push(format!("--database-url={url}"));
     }
-    argv.push(format!("--migrations-dir={}", cli.migrations_dir.display()));
+    if let Some(dir) = &cli.migrations_dir {
+        argv.push(format!("--migrations-dir={}", dir.display()));
+    }
     if cli.format == Format::Json {
         argv.push("--format=json".into());
     }
@@ -186,13 +188,13 @@ mod tests {
         fn argv_round_trips_through_the_migrator_parser(
             command in arb_command(),
             url in proptest::option::of("postgres://[a-z]{1,8}:[ -~]{1,12}@[a-z]{1,8}/[a-z]{1,8}"),
-            dir in "[a-zA-Z0-9_./ -]{1,30}",
+            dir in proptest::option::of("[a-zA-Z0-9_./ -]{1,30}"),
             json in any::<bool>(),
             verbose in 0u8..4,
         ) {
             let cli = Cli {
                 database_url: url,
-                migrations_dir: PathBuf::from(dir),
+                migrations_dir: dir.map(PathBuf::from),
                 format: if json { Format::Json } else { Format::Text },
                 verbose,
                 command,
@@ -200,10 +202,13 @@ mod tests {
             let mut argv = vec!["migrator".to_string()];
             argv.extend(to_argv(&cli));
             let parsed = Cli::try_parse_from(&argv).map_err(|e| e.to_string());
-            // DATABASE_URL in the test environment would fill a None; compare the rest then.
+            // DATABASE_URL / MIGRATIONS_DIR in the test environment would fill a None.
             let parsed = parsed.map(|mut p| {
                 if cli.database_url.is_none() {
                     p.database_url = None;
+                }
+                if cli.migrations_dir.is_none() {
+                    p.migrations_dir = None;
                 }
                 p
             });

@@ -17,14 +17,9 @@ pub struct Cli {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
     pub database_url: Option<String>,
 
-    /// Folder with `<VERSION>_<slug>.up.sql` / `.down.sql` files.
-    #[arg(
-        long,
-        env = "MIGRATIONS_DIR",
-        default_value = "./migrations",
-        global = true
-    )]
-    pub migrations_dir: PathBuf,
+    /// Folder with `<VERSION>_<slug>.up.sql` / `.down.sql` files [default: ./migrations].
+    #[arg(long, env = "MIGRATIONS_DIR", global = true)]
+    pub migrations_dir: Option<PathBuf>,
 
     /// Output format: `json` prints machine-readable results (and events) on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text, global = true)]

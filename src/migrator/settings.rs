@@ -18,7 +18,10 @@ impl Settings {
     pub fn resolve(cli: &Cli) -> Settings {
         Settings {
             database_url: cli.database_url.clone().filter(|u| !u.trim().is_empty()),
-            migrations_dir: cli.migrations_dir.clone(),
+            migrations_dir: cli
+                .migrations_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("./migrations")),
             format: cli.format,
             verbosity: cli.verbose,
         }
