@@ -1,0 +1,3 @@
+//! Host side: the `admin` CLI. Never connects to Postgres (see ARCHITECTURE.md).
+
+pub mod compose;
