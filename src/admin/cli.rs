@@ -123,7 +123,7 @@ mod tests {
     #[test]
     fn parses_global_flags_anywhere_and_env_check_name() {
         let cli = Cli::try_parse_from([
-            "admin", "-f", "a.yml", "db", "-f", "b.yml", "env_check", "-p", "demo",
+            "admin", "-f", "a.yml", "-f", "b.yml", "db", "env_check", "-p", "demo",
         ]);
         let cli = cli.map_err(|e| e.to_string());
         assert_eq!(
