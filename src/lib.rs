@@ -3,6 +3,7 @@
 //! Two binaries share this library: `admin` (host side, see [`admin`]) and `migrator`
 //! (inside the API container, see [`migrator`]). See ARCHITECTURE.md for the code map.
 
+pub mod admin;
 pub mod exit;
 pub mod migrator;
 pub mod output;
