@@ -2,4 +2,5 @@
 //! real PostgreSQL (and, for `admin`, a real Docker engine).
 
 mod common;
+mod docker_exec;
 mod migrator;

@@ -123,11 +123,20 @@ mod tests {
     #[test]
     fn parses_global_flags_anywhere_and_env_check_name() {
         let cli = Cli::try_parse_from([
-            "admin", "-f", "a.yml", "-f", "b.yml", "db", "env_check", "-p", "demo",
+            "admin",
+            "-f",
+            "a.yml",
+            "-f",
+            "b.yml",
+            "db",
+            "env_check",
+            "-p",
+            "demo",
         ]);
         let cli = cli.map_err(|e| e.to_string());
         assert_eq!(
-            cli.as_ref().map(|c| (c.files.clone(), c.project_name.clone(), c.command.clone())),
+            cli.as_ref()
+                .map(|c| (c.files.clone(), c.project_name.clone(), c.command.clone())),
             Ok((
                 vec![PathBuf::from("a.yml"), PathBuf::from("b.yml")],
                 Some("demo".to_string()),
