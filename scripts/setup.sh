@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks for building and testing (idempotent):
 # just, the PostgreSQL server binaries (Debian `postgresql`), tmux (interactive shell test)
-# and debootstrap (offline base image for the Docker images).
+# debootstrap (offline base image for the Docker images), busybox-static (tiny test image) and
+# a Compose CLI.
 set -euo pipefail
 
 need_apt=()
 command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
+command -v busybox >/dev/null 2>&1 || need_apt+=(busybox-static)
+command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || need_apt+=(docker-compose)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} (apt-get)" >&2

@@ -70,6 +70,15 @@ pub fn of(err: &anyhow::Error) -> ExitCode {
         if let Some(e) = cause.downcast_ref::<crate::migrator::error::MigratorError>() {
             return e.exit_code();
         }
+        if let Some(e) = cause.downcast_ref::<crate::admin::compose::ComposeError>() {
+            return e.exit_code();
+        }
+        if let Some(e) = cause.downcast_ref::<crate::admin::docker::DockerError>() {
+            return e.exit_code();
+        }
+        if let Some(e) = cause.downcast_ref::<crate::admin::error::AdminError>() {
+            return e.exit_code();
+        }
     }
     ExitCode::Failure
 }

@@ -24,6 +24,8 @@ pub struct Printer {
     verbosity: u8,
     color: bool,
     stderr_tty: bool,
+    /// How users invoke the migrator here (`admin db` when run by admin): hints name it.
+    invoked_as: Option<String>,
 }
 
 impl Printer {
@@ -36,7 +38,14 @@ impl Printer {
             verbosity,
             color: stderr_tty && !no_color,
             stderr_tty,
+            invoked_as: None,
         }
+    }
+
+    /// Hints that say `migrator …` will say `<name> …` instead (e.g. `admin db migrate`).
+    pub fn with_invoked_as(mut self, name: Option<String>) -> Self {
+        self.invoked_as = name.filter(|n| !n.trim().is_empty());
+        self
     }
 
     pub fn format(&self) -> Format {
@@ -63,6 +72,20 @@ impl Printer {
     pub fn json<T: Serialize>(&self, value: &T) -> std::io::Result<()> {
         let line = serde_json::to_string(value).map_err(std::io::Error::other)?;
         self.data(&line)
+    }
+
+    /// Bytes passed through to stdout as they arrive (a remote program's output).
+    pub fn raw_stdout(&self, bytes: &[u8]) -> std::io::Result<()> {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)?;
+        out.flush()
+    }
+
+    /// Bytes passed through to stderr as they arrive.
+    pub fn raw_stderr(&self, bytes: &[u8]) -> std::io::Result<()> {
+        let mut err = std::io::stderr().lock();
+        err.write_all(bytes)?;
+        err.flush()
     }
 
     /// A status line on stderr (suppressed in JSON mode only when it is chatter: callers decide).
@@ -100,6 +123,10 @@ impl Printer {
             }
         }
         for hint in hints {
+            let hint = match &self.invoked_as {
+                Some(name) => hint.replace("migrator ", &format!("{name} ")),
+                None => hint,
+            };
             writeln!(out, "{} {hint}", self.paint("hint:", "36"))?;
         }
         Ok(())

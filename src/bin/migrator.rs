@@ -7,7 +7,9 @@ use admin::output::Printer;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let printer = Printer::new(cli.format, cli.verbose);
+    // Set by `admin` when it runs us in the container, so hints name `admin db …`.
+    let invoked_as = std::env::var("MIGRATOR_INVOKED_AS").ok();
+    let printer = Printer::new(cli.format, cli.verbose).with_invoked_as(invoked_as);
     admin::logging::init(cli.verbose);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

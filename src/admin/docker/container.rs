@@ -172,6 +172,49 @@ pub async fn container_env(
     ))
 }
 
+/// Whether a container is up for work: running, and healthy when it has a healthcheck.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    /// Not yet: the state and health as the engine reports them.
+    Waiting { state: String, health: Option<String> },
+    /// Exited or dead: waiting longer will not help.
+    Failed { state: String },
+}
+
+/// The container's readiness from inspect.
+pub async fn readiness(docker: &Docker, container: &str) -> Result<Readiness, DockerError> {
+    let inspect = docker
+        .inspect_container(container, None)
+        .await
+        .map_err(|source| DockerError::Api {
+            call: "inspect container",
+            target: format!("container {container}"),
+            source: Box::new(source),
+        })?;
+    let state = inspect.state.unwrap_or_default();
+    let status = state
+        .status
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "unknown".to_string());
+    let health = state
+        .health
+        .and_then(|h| h.status)
+        .map(|s| s.to_string())
+        .filter(|s| !s.is_empty() && s != "none");
+    Ok(match (status.as_str(), health.as_deref()) {
+        ("running", None | Some("healthy")) => Readiness::Ready,
+        ("running", Some("unhealthy")) => Readiness::Failed {
+            state: "running but unhealthy".to_string(),
+        },
+        ("exited" | "dead", _) => Readiness::Failed { state: status },
+        _ => Readiness::Waiting {
+            state: status,
+            health,
+        },
+    })
+}
+
 fn parse_env(entries: Vec<String>) -> BTreeMap<String, String> {
     entries
         .into_iter()

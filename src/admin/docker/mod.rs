@@ -25,6 +25,7 @@ use bollard::errors::Error as BollardError;
 use crate::exit::ExitCode;
 
 pub use container::{
+    Readiness, readiness,
     ContainerLookup, LABEL_NUMBER, LABEL_ONEOFF, LABEL_PROJECT, LABEL_SERVICE, ServiceContainer,
     container_env, find_container, label_filters,
 };
