@@ -3,4 +3,5 @@
 
 mod common;
 mod docker_exec;
+mod e2e;
 mod migrator;

@@ -9,7 +9,9 @@ pub enum AdminError {
     )]
     NoComposeCli { service: String, command: String },
 
-    #[error("`{command}` failed with exit status {status}\nhint: run it yourself to see why: {command}")]
+    #[error(
+        "`{command}` failed with exit status {status}\nhint: run it yourself to see why: {command}"
+    )]
     UpFailed { command: String, status: String },
 
     #[error(

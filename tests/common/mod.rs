@@ -84,6 +84,7 @@ impl Out {
 #[must_use]
 pub struct Run {
     cmd: Command,
+    stdin: Option<Vec<u8>>,
 }
 
 impl Run {
@@ -95,7 +96,13 @@ impl Run {
             .env_remove("RUST_LOG")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null());
-        Run { cmd }
+        Run { cmd, stdin: None }
+    }
+
+    /// Feeds these bytes on stdin (a pipe), then closes it.
+    pub fn stdin_bytes(mut self, bytes: &[u8]) -> Run {
+        self.stdin = Some(bytes.to_vec());
+        self
     }
 
     pub fn arg(mut self, a: impl AsRef<std::ffi::OsStr>) -> Run {
@@ -137,6 +144,23 @@ impl Run {
     }
 
     pub fn run(mut self) -> Out {
+        if let Some(bytes) = self.stdin.take() {
+            use std::io::Write;
+            self.cmd
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            let mut child = match self.cmd.spawn() {
+                Ok(c) => c,
+                Err(e) => panic!("spawn {:?}: {e}", self.cmd),
+            };
+            if let Some(mut stdin) = child.stdin.take()
+                && let Err(e) = stdin.write_all(&bytes)
+            {
+                panic!("write stdin: {e}");
+            }
+            return wait(child);
+        }
         match self.cmd.output() {
             Ok(o) => Out {
                 code: o.status.code().unwrap_or(-1),

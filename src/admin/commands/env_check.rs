@@ -234,7 +234,12 @@ mod tests {
         let host = env(&[("A", "x"), ("B", ""), ("D", "y")]);
         let cont = env(&[("A", "x"), ("D", "")]);
         let passed = set(&["A", "D", "E"]);
-        let r = rows(&set(&["A", "B", "C"]), &set(&["A", "D", "E"]), &host, Some((&cont, &passed)));
+        let r = rows(
+            &set(&["A", "B", "C"]),
+            &set(&["A", "D", "E"]),
+            &host,
+            Some((&cont, &passed)),
+        );
         let got: Vec<(&str, Presence, Presence, &str)> = r
             .iter()
             .map(|r| (r.name.as_str(), r.host, r.container, r.status))

@@ -43,7 +43,11 @@ pub async fn run(
     };
     let mut argv = vec![project.migrator.clone()];
     argv.extend(protocol::to_argv(&cli));
-    printer.verbose(&format!("exec in {}: {}", target.container.name, argv.join(" ")))?;
+    printer.verbose(&format!(
+        "exec in {}: {}",
+        target.container.name,
+        argv.join(" ")
+    ))?;
     let mut env = vec!["MIGRATOR_INVOKED_AS=admin db".to_string()];
     if settings.os_env.contains_key("NO_COLOR") {
         env.push("NO_COLOR=1".to_string());
@@ -171,7 +175,10 @@ fn host_path(mounts: &[(String, PathBuf)], line: &str) -> String {
         if let Some(rest) = line.strip_prefix(container.as_str())
             && rest.starts_with('/')
         {
-            return host.join(rest.trim_start_matches('/')).display().to_string();
+            return host
+                .join(rest.trim_start_matches('/'))
+                .display()
+                .to_string();
         }
     }
     line.to_string()
@@ -188,7 +195,10 @@ mod tests {
             host_path(&mounts, "/app/migrations/1_a.up.sql"),
             "migrations/1_a.up.sql"
         );
-        assert_eq!(host_path(&mounts, "/app/migrationsX/1"), "/app/migrationsX/1");
+        assert_eq!(
+            host_path(&mounts, "/app/migrationsX/1"),
+            "/app/migrationsX/1"
+        );
         assert_eq!(host_path(&mounts, "other"), "other");
     }
 }

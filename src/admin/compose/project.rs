@@ -134,8 +134,8 @@ struct EnvSetup {
 
 impl EnvSetup {
     /// First pass, before the Compose files are known (they may set `COMPOSE_FILE`):
-    /// `--env-file`, else `COMPOSE_ENV_FILES`, else `.env` of `--project-directory`, of the
-    /// first `-f` file's directory, or of the working directory.
+    /// `--env-file`, else `COMPOSE_ENV_FILES`, else `.env` of `--project-directory` or of the
+    /// working directory.
     fn first_pass(
         opts: &ResolveOptions,
         cwd: &Path,
@@ -154,10 +154,11 @@ impl EnvSetup {
         let disabled = os_env
             .get("COMPOSE_DISABLE_ENV_FILE")
             .is_some_and(|v| truthy(v));
-        let first_dir = match (project_dir_flag, opts.files.first()) {
-            (Some(d), _) => d.to_path_buf(),
-            (None, Some(f)) => parent_of(&absolute(cwd, f)),
-            (None, None) => cwd.to_path_buf(),
+        // The working directory's .env first (also with -f: `docker compose` reads it too),
+        // the project directory's in the second pass.
+        let first_dir = match project_dir_flag {
+            Some(d) => d.to_path_buf(),
+            None => cwd.to_path_buf(),
         };
         let mut setup = EnvSetup {
             env: os_env.clone(),

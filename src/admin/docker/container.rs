@@ -177,9 +177,14 @@ pub async fn container_env(
 pub enum Readiness {
     Ready,
     /// Not yet: the state and health as the engine reports them.
-    Waiting { state: String, health: Option<String> },
+    Waiting {
+        state: String,
+        health: Option<String>,
+    },
     /// Exited or dead: waiting longer will not help.
-    Failed { state: String },
+    Failed {
+        state: String,
+    },
 }
 
 /// The container's readiness from inspect.

@@ -25,9 +25,8 @@ use bollard::errors::Error as BollardError;
 use crate::exit::ExitCode;
 
 pub use container::{
-    Readiness, readiness,
-    ContainerLookup, LABEL_NUMBER, LABEL_ONEOFF, LABEL_PROJECT, LABEL_SERVICE, ServiceContainer,
-    container_env, find_container, label_filters,
+    ContainerLookup, LABEL_NUMBER, LABEL_ONEOFF, LABEL_PROJECT, LABEL_SERVICE, Readiness,
+    ServiceContainer, container_env, find_container, label_filters, readiness,
 };
 pub use exec::{DETACH_KEYS, ExecMode, ExecOutcome, ExecRequest, ExecStdin, exec};
 pub use sink::{LineSink, LineSplitter, OutputSink};

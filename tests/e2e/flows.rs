@@ -1,0 +1,202 @@
+//! The reference stack driven through `admin`, step by step, as a user would.
+
+use std::os::unix::fs::MetadataExt;
+
+use super::{CANARY, Stack, assert_no_canary, images};
+
+#[test]
+fn reference_stack_whole_flow() {
+    let Some(images) = images() else { return };
+    let s = Stack::reference(images, "flow");
+
+    // Down: a clear code and the exact command that starts it.
+    let down = s.admin().args(["db", "history"]).run();
+    down.code(12)
+        .stderr_has(&format!(
+            "-f compose/docker-compose.yml -p {} up -d api",
+            s.name
+        ))
+        .stderr_has("--up");
+
+    // --up starts db + api through the Compose CLI and waits for health.
+    let up = s.admin().args(["--up", "db", "history"]).run();
+    up.ok().stderr_has("is ready");
+
+    // env_check: host and container, words only.
+    let env = s.admin().args(["db", "env_check"]).run();
+    env.ok()
+        .stdout_has("DATABASE_URL")
+        .stdout_has("set       set")
+        .stderr_has("All 6 required variables are set.");
+
+    // makemigrations as a requested uid:gid; the printed paths are host paths.
+    let made = s
+        .admin()
+        .args([
+            "db",
+            "makemigrations",
+            "-m",
+            "create items",
+            "--user",
+            "4321:4321",
+        ])
+        .run();
+    made.ok().stdout_has("migrations/");
+    let ups: Vec<_> = std::fs::read_dir(s.path("migrations"))
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert_eq!(ups.len(), 2, "{ups:?}");
+    for p in &ups {
+        let meta = std::fs::metadata(p).map_err(|e| e.to_string());
+        let (uid, gid) = meta.map(|m| (m.uid(), m.gid())).unwrap_or((0, 0));
+        assert_eq!((uid, gid), (4321, 4321), "{}", p.display());
+        assert!(made.stdout.contains(&format!(
+            "migrations/{}",
+            p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        )));
+    }
+    // Default user: ours.
+    s.admin()
+        .args(["db", "makemigrations", "-m", "second", "--empty"])
+        .run()
+        .ok();
+    let mine = rustix::process::getuid().as_raw();
+    let owned_by_me = std::fs::read_dir(s.path("migrations"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().contains("_second."))
+                .filter(|e| e.metadata().is_ok_and(|m| m.uid() == mine))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(owned_by_me, 2);
+
+    // Fill in the first migration, migrate with progress lines, history.
+    let up_file = ups
+        .iter()
+        .find(|p| p.to_string_lossy().ends_with("_create_items.up.sql"))
+        .cloned()
+        .unwrap_or_default();
+    let append = |path: &std::path::Path, sql: &str| {
+        let old = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(std::fs::write(path, format!("{old}{sql}\n")).is_ok());
+    };
+    append(
+        &up_file,
+        "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL);",
+    );
+    let down_file = up_file.to_string_lossy().replace(".up.sql", ".down.sql");
+    append(std::path::Path::new(&down_file), "DROP TABLE items;");
+    let migrate = s.admin().args(["-v", "db", "migrate"]).run();
+    migrate
+        .ok()
+        .stderr_has("create items (")
+        .stderr_has("Applied 2 migrations");
+    let history = s.admin().args(["db", "history"]).run();
+    history
+        .ok()
+        .stdout_has("create items")
+        .stdout_has("applied");
+    let json = s.admin().args(["--format", "json", "db", "history"]).run();
+    let states: Vec<String> = json
+        .ok()
+        .json()
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["state"].as_str().unwrap_or("?").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(states, ["applied", "applied"]);
+
+    // -f, -p and COMPOSE_FILE from the real environment reach the same container.
+    s.admin()
+        .args([
+            "-f",
+            "compose/docker-compose.yml",
+            "-p",
+            &s.name,
+            "db",
+            "current",
+        ])
+        .run()
+        .ok()
+        .stdout_has("second");
+    s.admin()
+        .env("COMPOSE_FILE", "compose/docker-compose.yml")
+        .env("COMPOSE_PROJECT_NAME", &s.name)
+        .args(["db", "current"])
+        .run()
+        .ok()
+        .stdout_has("second");
+
+    // A failing migration: the migrator's code comes back through admin, with its message.
+    s.add_migration(
+        "29990101000000_broken",
+        "CREATE TABLE half (id int);\nSELECT * FROM missing_table;\n",
+        "DROP TABLE half;",
+    );
+    let failed = s.admin().args(["db", "migrate"]).run();
+    failed
+        .code(5)
+        .stderr_has("29990101000000_broken.up.sql")
+        .stderr_has("line 2")
+        .stderr_has("hint: fix the file, then run: admin db migrate");
+
+    // downgrade through admin.
+    for f in ["up", "down"] {
+        let path = s.path(&format!("migrations/29990101000000_broken.{f}.sql"));
+        assert!(std::fs::remove_file(path).is_ok());
+    }
+    s.admin()
+        .args(["db", "downgrade", "zero"])
+        .run()
+        .ok()
+        .stderr_has("Reverted 2 migrations");
+
+    // Piped shell: no TTY, stdin copied then closed.
+    let shell = s
+        .admin()
+        .args(["db", "shell"])
+        .stdin_bytes(b"echo hi\nexit 4\n")
+        .run();
+    shell.code(4).stdout_has("hi");
+    s.admin()
+        .args(["db", "shell", "--", "sh", "-c", "echo from-cmd; exit 6"])
+        .run()
+        .code(6)
+        .stdout_has("from-cmd");
+
+    // env_check with a variable missing: exit 1 and it is named; no value ever printed.
+    let example = std::fs::read_to_string(s.path(".env.example")).unwrap_or_default();
+    s.write(
+        ".env.example",
+        &format!("{example}\nEXTRA_REQUIRED_TOKEN=\n"),
+    );
+    let missing = s.admin().args(["db", "env_check"]).run();
+    missing
+        .code(1)
+        .stdout_has("EXTRA_REQUIRED_TOKEN  missing")
+        .stderr_has("missing: EXTRA_REQUIRED_TOKEN");
+    let missing_json = s
+        .admin()
+        .args(["--format", "json", "db", "env_check"])
+        .run();
+    assert_eq!(missing_json.code, 1);
+    assert_eq!(missing_json.json()["missing"][0], "EXTRA_REQUIRED_TOKEN");
+
+    assert_no_canary(&[
+        &down,
+        &up,
+        &env,
+        &made,
+        &migrate,
+        &history,
+        &failed,
+        &shell,
+        &missing,
+        &missing_json,
+    ]);
+    assert!(!CANARY.is_empty());
+}
