@@ -27,6 +27,21 @@ lint:
 build:
     cargo build --release --locked --bins
 
+# The whole workflow on the reference Compose stack (builds binaries and images if needed).
+[group('demo')]
+demo:
+    scripts/demo.sh
+
+# Stop and remove the demo stack.
+[group('demo')]
+demo-down:
+    cd .tmp/demo && docker-compose -f compose/docker-compose.yml -p admindemo down -v --remove-orphans
+
+# Build the reference images (content-hash tags; nothing is rebuilt when inputs are unchanged).
+[group('build')]
+images:
+    docker/build.sh
+
 # The migrator alone against a throwaway local PostgreSQL (no Docker).
 [group('demo')]
 demo-local:

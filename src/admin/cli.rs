@@ -10,12 +10,26 @@ use crate::migrator::cli::{
 };
 use crate::output::Format;
 
+const EXAMPLES: &str = "Examples:
+  admin db env_check                      what the stack needs, host and container
+  admin db makemigrations -m \"add users\"  new migration pair in ./migrations (yours)
+  admin --up db migrate                   start the API service if needed, then migrate
+  admin db downgrade -1                   revert the newest migration
+  admin db history                        every migration and its state
+  admin db shell                          a shell in the API container
+  echo 'ls migrations' | admin db shell   a script on stdin, no TTY
+
+Exit codes: 0 ok, 1 failure, 2 usage, 3 database unreachable, 4 lock timeout,
+5 migration failed, 6 integrity, 7 invalid input, 8 proof failed, 10 compose,
+11 docker unreachable, 12 container not running, 130 interrupted; the migrator's
+code is passed through.";
+
 /// Django/Alembic-style database commands for a Docker Compose project.
 ///
 /// `admin` finds the Compose file like `docker compose` does, picks the API service and runs
 /// `migrator` inside its running container through the Docker Engine API.
 #[derive(Debug, Clone, PartialEq, Parser)]
-#[command(name = "admin", version, about, long_about)]
+#[command(name = "admin", version, about, long_about, after_help = EXAMPLES)]
 pub struct Cli {
     /// Compose file (repeatable; later files override earlier ones). Default: COMPOSE_FILE,
     /// else compose.yaml / compose.yml / docker-compose.yml / docker-compose.yaml searched

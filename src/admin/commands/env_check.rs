@@ -114,24 +114,31 @@ pub async fn run(
     if examples.is_empty() {
         printer.verbose("no .env.example found (only compose variables are checked)")?;
     }
-    // The container is checked only when Docker answers and the container runs.
+    // The container is checked only when Docker answers and the container runs (with --up it
+    // is started first).
     let mut container_name = None;
     let mut container_env = None;
-    match docker::connect_to(settings.docker_host()).await {
-        Ok(d) => match docker::find_container(&d, &project.name, &project.service).await? {
-            ContainerLookup::Running(c) => {
-                container_env = Some(docker::container_env(&d, &c.id).await?);
-                container_name = Some(c.name);
-            }
-            _ => printer.status(&format!(
-                "note: the {} container is not running; only the host is checked",
-                project.service
+    if settings.up {
+        let target = super::target(settings, project, printer).await?;
+        container_env = Some(docker::container_env(&target.docker, &target.container.id).await?);
+        container_name = Some(target.container.name);
+    } else {
+        match docker::connect_to(settings.docker_host()).await {
+            Ok(d) => match docker::find_container(&d, &project.name, &project.service).await? {
+                ContainerLookup::Running(c) => {
+                    container_env = Some(docker::container_env(&d, &c.id).await?);
+                    container_name = Some(c.name);
+                }
+                _ => printer.status(&format!(
+                    "note: the {} container is not running; only the host is checked (--up starts it)",
+                    project.service
+                ))?,
+            },
+            Err(e) => printer.status(&format!(
+                "note: Docker is not reachable ({}); only the host is checked",
+                e.to_string().lines().next().unwrap_or_default()
             ))?,
-        },
-        Err(e) => printer.status(&format!(
-            "note: Docker is not reachable ({}); only the host is checked",
-            e.to_string().lines().next().unwrap_or_default()
-        ))?,
+        }
     }
     // Variables the service passes into the container: its `environment:` keys (and, when
     // running, whatever the container really has, e.g. from env_file).
