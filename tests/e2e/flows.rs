@@ -168,6 +168,21 @@ fn reference_stack_whole_flow() {
         .code(6)
         .stdout_has("from-cmd");
 
+    // Ctrl-C: admin stops waiting, says the command may still run in the container, exits 130.
+    let child = s.admin().args(["db", "shell", "--", "sleep", "30"]).spawn();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let pid = rustix::process::Pid::from_raw(child.id() as i32);
+    if let Some(pid) = pid {
+        assert!(rustix::process::kill_process(pid, rustix::process::Signal::INT).is_ok());
+    }
+    let started = std::time::Instant::now();
+    let interrupted = crate::common::wait(child);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    interrupted
+        .code(130)
+        .stderr_has("may still be running")
+        .stderr_has("cannot stop an exec");
+
     // env_check with a variable missing: exit 1 and it is named; no value ever printed.
     let example = std::fs::read_to_string(s.path(".env.example")).unwrap_or_default();
     s.write(

@@ -92,7 +92,7 @@ fn interactive_shell_through_a_real_terminal() {
     );
     let screen = wait_for("the command's output", Duration::from_secs(15), || {
         let p = pane();
-        p.contains("tty-42").then_some(p)
+        (p.contains("tty-42") && (p.contains("/dev/pts/") || p.contains("not a tty"))).then_some(p)
     });
     assert!(
         screen.contains("/dev/pts/"),

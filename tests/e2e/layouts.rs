@@ -132,3 +132,28 @@ fn docker_unreachable_is_named() {
         .stderr_has("/nonexistent/docker.sock")
         .stderr_has("hint:");
 }
+
+#[test]
+fn completions_and_help() {
+    let bash = Run::bin(env!("CARGO_BIN_EXE_admin"))
+        .args(["completions", "bash"])
+        .run();
+    bash.ok()
+        .stdout_has("_admin()")
+        .stdout_has("makemigrations")
+        .stdout_has("env_check");
+    let help = Run::bin(env!("CARGO_BIN_EXE_admin")).arg("--help").run();
+    help.ok()
+        .stdout_has("Examples:")
+        .stdout_has("12 container not running");
+    let sub = Run::bin(env!("CARGO_BIN_EXE_admin"))
+        .args(["db", "downgrade", "--help"])
+        .run();
+    sub.ok()
+        .stdout_has("-N (N steps back), VERSION")
+        .stdout_has("zero");
+    let bad = Run::bin(env!("CARGO_BIN_EXE_admin"))
+        .args(["db", "frobnicate"])
+        .run();
+    bad.code(2).stderr_has("frobnicate");
+}
