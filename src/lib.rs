@@ -4,6 +4,7 @@
 //! (inside the API container, see [`migrator`]). See ARCHITECTURE.md for the code map.
 
 pub mod admin;
+pub mod entry;
 pub mod exit;
 pub mod logging;
 pub mod migrator;

@@ -11,21 +11,5 @@ fn main() -> std::process::ExitCode {
     let invoked_as = std::env::var("MIGRATOR_INVOKED_AS").ok();
     let printer = Printer::new(cli.format, cli.verbose).with_invoked_as(invoked_as);
     admin::logging::init(cli.verbose);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build();
-    let result = match runtime {
-        Ok(rt) => rt.block_on(admin::migrator::run(cli, &printer)),
-        Err(e) => Err(anyhow::Error::new(e).context("cannot start the async runtime")),
-    };
-    match result {
-        Ok(code) => code.into(),
-        Err(err) => {
-            // If stderr itself is gone there is nobody left to tell.
-            if printer.error(&err).is_err() {
-                return admin::exit::ExitCode::Failure.into();
-            }
-            admin::exit::of(&err).into()
-        }
-    }
+    admin::entry::run(&printer, admin::migrator::run(cli, &printer))
 }

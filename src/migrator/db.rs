@@ -217,63 +217,12 @@ impl Db {
         sql: &str,
         no_tx: bool,
     ) -> Result<Result<Duration, SqlFailure>, MigratorError> {
-        let insert =
-            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
-                      VALUES ($1, $2, TRUE, $3, $4)";
-        let start = Instant::now();
-        if no_tx {
-            if let Err(e) = sqlx::raw_sql(AssertSqlSafe(sql))
-                .execute(&mut self.conn)
-                .await
-            {
-                return Ok(Err(self.failure(sql, e)));
-            }
-            let elapsed = start.elapsed();
-            sqlx::query(insert)
-                .bind(version)
-                .bind(description)
-                .bind(checksum)
-                .bind(nanos(elapsed))
-                .execute(&mut self.conn)
-                .await
-                .map_err(|e| self.err("recording the migration", e))?;
-            return Ok(Ok(elapsed));
-        }
-        let mut tx = self
-            .conn
-            .begin()
-            .await
-            .map_err(|e| MigratorError::Database {
-                doing: "starting a transaction".into(),
-                message: e.to_string(),
-            })?;
-        if let Err(e) = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *tx).await {
-            let failure = failure_of(sql, &e, &self.secrets);
-            tx.rollback().await.map_err(|e| MigratorError::Database {
-                doing: "rolling back".into(),
-                message: e.to_string(),
-            })?;
-            return Ok(Err(failure));
-        }
-        let elapsed = start.elapsed();
-        let recorded = sqlx::query(insert)
-            .bind(version)
-            .bind(description)
-            .bind(checksum)
-            .bind(nanos(elapsed))
-            .execute(&mut *tx)
-            .await;
-        if let Err(e) = recorded {
-            return Err(MigratorError::Database {
-                doing: format!("recording migration {version}"),
-                message: redact::scrub(&e.to_string(), &self.secrets),
-            });
-        }
-        tx.commit().await.map_err(|e| MigratorError::Database {
-            doing: format!("committing migration {version}"),
-            message: redact::scrub(&e.to_string(), &self.secrets),
-        })?;
-        Ok(Ok(elapsed))
+        let record = Record::Insert {
+            version,
+            description,
+            checksum,
+        };
+        self.run_script(sql, no_tx, record).await
     }
 
     /// Runs a down script and deletes the row; both commit together unless `no_tx`.
@@ -283,7 +232,23 @@ impl Db {
         sql: &str,
         no_tx: bool,
     ) -> Result<Result<Duration, SqlFailure>, MigratorError> {
-        let delete = "DELETE FROM _sqlx_migrations WHERE version = $1";
+        self.run_script(sql, no_tx, Record::Delete { version })
+            .await
+    }
+
+    /// Runs `sql` and writes its bookkeeping `record`, in one transaction unless `no_tx`.
+    /// A SQL failure is returned as `Ok(Err(..))` (rolled back); bookkeeping failures as `Err`.
+    async fn run_script(
+        &mut self,
+        sql: &str,
+        no_tx: bool,
+        record: Record<'_>,
+    ) -> Result<Result<Duration, SqlFailure>, MigratorError> {
+        let version = record.version();
+        let db_err = |doing: String, e: sqlx::Error, secrets: &[String]| MigratorError::Database {
+            doing,
+            message: redact::scrub(&e.to_string(), secrets),
+        };
         let start = Instant::now();
         if no_tx {
             if let Err(e) = sqlx::raw_sql(AssertSqlSafe(sql))
@@ -293,42 +258,32 @@ impl Db {
                 return Ok(Err(self.failure(sql, e)));
             }
             let elapsed = start.elapsed();
-            sqlx::query(delete)
-                .bind(version)
-                .execute(&mut self.conn)
+            record
+                .write(&mut self.conn, elapsed)
                 .await
-                .map_err(|e| self.err("removing the migration row", e))?;
+                .map_err(|e| db_err(format!("recording migration {version}"), e, &self.secrets))?;
             return Ok(Ok(elapsed));
         }
         let mut tx = self
             .conn
             .begin()
             .await
-            .map_err(|e| MigratorError::Database {
-                doing: "starting a transaction".into(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| db_err("starting a transaction".into(), e, &self.secrets))?;
         if let Err(e) = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *tx).await {
             let failure = failure_of(sql, &e, &self.secrets);
-            tx.rollback().await.map_err(|e| MigratorError::Database {
-                doing: "rolling back".into(),
-                message: e.to_string(),
-            })?;
+            tx.rollback()
+                .await
+                .map_err(|e| db_err("rolling back".into(), e, &self.secrets))?;
             return Ok(Err(failure));
         }
         let elapsed = start.elapsed();
-        sqlx::query(delete)
-            .bind(version)
-            .execute(&mut *tx)
+        record
+            .write(&mut tx, elapsed)
             .await
-            .map_err(|e| MigratorError::Database {
-                doing: format!("removing the row of migration {version}"),
-                message: e.to_string(),
-            })?;
-        tx.commit().await.map_err(|e| MigratorError::Database {
-            doing: format!("committing the revert of {version}"),
-            message: e.to_string(),
-        })?;
+            .map_err(|e| db_err(format!("recording migration {version}"), e, &self.secrets))?;
+        tx.commit()
+            .await
+            .map_err(|e| db_err(format!("committing migration {version}"), e, &self.secrets))?;
         Ok(Ok(elapsed))
     }
 
@@ -394,12 +349,59 @@ impl Db {
     }
 }
 
+/// The bookkeeping that goes with a script: a new row (up) or its removal (down).
+enum Record<'a> {
+    Insert {
+        version: i64,
+        description: &'a str,
+        checksum: &'a [u8],
+    },
+    Delete {
+        version: i64,
+    },
+}
+
+impl Record<'_> {
+    fn version(&self) -> i64 {
+        match self {
+            Record::Insert { version, .. } | Record::Delete { version } => *version,
+        }
+    }
+
+    async fn write(&self, conn: &mut PgConnection, elapsed: Duration) -> Result<(), sqlx::Error> {
+        match self {
+            Record::Insert {
+                version,
+                description,
+                checksum,
+            } => sqlx::query(
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+                 VALUES ($1, $2, TRUE, $3, $4)",
+            )
+            .bind(version)
+            .bind(description)
+            .bind(checksum)
+            .bind(nanos(elapsed))
+            .execute(conn)
+            .await
+            .map(|_| ()),
+            Record::Delete { version } => {
+                sqlx::query("DELETE FROM _sqlx_migrations WHERE version = $1")
+                    .bind(version)
+                    .execute(conn)
+                    .await
+                    .map(|_| ())
+            }
+        }
+    }
+}
+
 fn nanos(d: Duration) -> i64 {
     i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
 }
 
 /// Turns a Postgres error into "at line L, column C" + message (+ detail/hint).
-fn failure_of(sql: &str, e: &sqlx::Error, secrets: &[String]) -> SqlFailure {
+pub fn failure_of(sql: &str, e: &sqlx::Error, secrets: &[String]) -> SqlFailure {
     let mut position = String::new();
     let message = match e {
         sqlx::Error::Database(db) => {
