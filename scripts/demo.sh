@@ -21,6 +21,7 @@ mkdir -p "$demo/compose" "$demo/migrations"
 chmod 777 "$demo/migrations"   # the API image runs as uid 10001 by default
 cp compose/docker-compose.yml "$demo/compose/"
 cp .env.example "$demo/.env.example"
+cp schema.sql "$demo/schema.sql"
 cp .env.example "$demo/.env"
 cd "$demo"
 

@@ -140,6 +140,9 @@ impl Stack {
         let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example"))
             .unwrap_or_default();
         s.write(".env.example", &example);
+        let schema = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.sql"))
+            .unwrap_or_default();
+        s.write("schema.sql", &schema);
         s
     }
 
