@@ -132,11 +132,14 @@ impl Db {
         .fetch_optional(&mut self.conn)
         .await
         .map_err(|e| self.err("finding the lock holder", e))?;
-        Ok(match row {
-            Some(r) => {
-                let pid: i32 = r.try_get(0).unwrap_or_default();
-                let app: String = r.try_get(1).unwrap_or_default();
-                let addr: String = r.try_get(2).unwrap_or_default();
+        let decoded = row
+            .map(|r| -> Result<(i32, String, String), sqlx::Error> {
+                Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))
+            })
+            .transpose()
+            .map_err(|e| self.err("finding the lock holder", e))?;
+        Ok(match decoded {
+            Some((pid, app, addr)) => {
                 let app = if app.is_empty() {
                     "unknown application".into()
                 } else {
