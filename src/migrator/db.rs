@@ -399,7 +399,7 @@ fn nanos(d: Duration) -> i64 {
 }
 
 /// Turns a Postgres error into "at line L, column C" + message (+ detail/hint).
-fn failure_of(sql: &str, e: &sqlx::Error, secrets: &[String]) -> SqlFailure {
+pub fn failure_of(sql: &str, e: &sqlx::Error, secrets: &[String]) -> SqlFailure {
     let mut position = String::new();
     let message = match e {
         sqlx::Error::Database(db) => {
