@@ -3,3 +3,4 @@
 
 mod common;
 mod migrator;
+mod schema_diff;
