@@ -8,6 +8,8 @@
 //! removed, statements sorted, column order ignored); generating again after applying finds
 //! nothing; generating twice gives byte-identical output.
 
+#[path = "schema_diff_support/mutate.rs"]
+mod mutate;
 #[path = "schema_diff_support/oracle.rs"]
 mod oracle;
 
