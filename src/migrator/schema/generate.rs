@@ -30,9 +30,19 @@ pub struct Request<'a> {
 #[derive(Debug)]
 pub struct Outcome {
     pub plan: Plan,
+    /// Building and reading both shadow databases.
     pub replay: Duration,
+    /// The pure diff.
     pub diff: Duration,
     pub verify: Option<Duration>,
+}
+
+/// Introspects shadow database `name` on a fresh connection.
+async fn read(shadows: &Shadows, name: &str) -> Result<super::model::Schema, SchemaError> {
+    let mut conn = shadows.connect(name).await?;
+    let schema = introspect(&mut conn).await?;
+    close(conn).await?;
+    Ok(schema)
 }
 
 pub async fn generate(req: &Request<'_>) -> Result<Outcome, SchemaError> {
@@ -40,18 +50,22 @@ pub async fn generate(req: &Request<'_>) -> Result<Outcome, SchemaError> {
     Shadows::scoped(req.url, async |sh: &mut Shadows| {
         let start = Instant::now();
         let current_db = sh.create(None).await?;
-        sh.replay(&current_db, req.migrations).await?;
         let desired_db = sh.create(None).await?;
-        sh.load_schema(&desired_db, req.schema_path, req.schema_sql)
-            .await?;
+        // Both shadows are built and read concurrently, each on its own connection.
+        let shadows: &Shadows = sh;
+        let build_current = async {
+            shadows.replay(&current_db, req.migrations).await?;
+            read(shadows, &current_db).await
+        };
+        let build_desired = async {
+            shadows
+                .load_schema(&desired_db, req.schema_path, req.schema_sql)
+                .await?;
+            read(shadows, &desired_db).await
+        };
+        let (current, desired) = tokio::try_join!(build_current, build_desired)?;
         let replay = start.elapsed();
         let start = Instant::now();
-        let mut conn = sh.connect(&current_db).await?;
-        let current = introspect(&mut conn).await?;
-        close(conn).await?;
-        let mut conn = sh.connect(&desired_db).await?;
-        let desired = introspect(&mut conn).await?;
-        close(conn).await?;
         let plan = diff(&current, &desired, &renames)?;
         let diff_time = start.elapsed();
         if plan.is_empty() {

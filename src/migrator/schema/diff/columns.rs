@@ -117,8 +117,10 @@ fn alter(
     }
     let default_changes = o.default != n.default;
     if o.default.is_some() && (default_changes || retype) {
+        // Early (with the column drops): the old default may use a sequence or function
+        // that is dropped later in the plan.
         ops.push(
-            Phase::AlterColumn,
+            Phase::DropColumn,
             key.clone(),
             Some(format!("{col} DROP DEFAULT;")),
             o.default
@@ -212,6 +214,91 @@ fn alter(
     Ok(())
 }
 
+/// `CREATE [UNIQUE] INDEX name ON …` with the name replaced.
+fn index_def_named(def: &str, old: &str, new: &str) -> String {
+    let (o, n) = (
+        format!(" INDEX {} ON ", ident(old)),
+        format!(" INDEX {} ON ", ident(new)),
+    );
+    def.replacen(&o, &n, 1)
+}
+
+/// Constraints and indexes that only changed name (same definition) are renamed in place;
+/// returns the current table with those names already changed.
+fn renamed_parts(ops: &mut Ops, cq: &QName, nq: &QName, ct: &Table, nt: &Table) -> Table {
+    let mut out = ct.clone();
+    let mut taken: BTreeSet<&String> = BTreeSet::new();
+    for (old, c) in &ct.constraints {
+        if nt.constraints.contains_key(old) {
+            continue;
+        }
+        let found = nt.constraints.iter().find(|(n, d)| {
+            !ct.constraints.contains_key(*n)
+                && !taken.contains(n)
+                && d.kind == c.kind
+                && d.definition == c.definition
+        });
+        if let Some((new, _)) = found {
+            taken.insert(new);
+            ops.push_ordered(
+                Phase::Rename,
+                2,
+                format!("constraint {nq}.{new} rename"),
+                Some(format!(
+                    "ALTER TABLE {} RENAME CONSTRAINT {} TO {};",
+                    nq.sql(),
+                    ident(old),
+                    ident(new)
+                )),
+                Some(format!(
+                    "ALTER TABLE {} RENAME CONSTRAINT {} TO {};",
+                    nq.sql(),
+                    ident(new),
+                    ident(old)
+                )),
+            );
+            if let Some(c) = out.constraints.remove(old) {
+                out.constraints.insert(new.clone(), c);
+            }
+        }
+    }
+    let mut taken: BTreeSet<&String> = BTreeSet::new();
+    for (old, i) in &ct.indexes {
+        if nt.indexes.contains_key(old) {
+            continue;
+        }
+        let found = nt.indexes.iter().find(|(n, d)| {
+            let moved = index_def_named(&i.definition, old, n)
+                .replace(&format!(" ON {} ", cq.sql()), &format!(" ON {} ", nq.sql()));
+            !ct.indexes.contains_key(*n) && !taken.contains(n) && d.definition == moved
+        });
+        if let Some((new, _)) = found {
+            taken.insert(new);
+            let (oq, nq2) = (QName::new(&cq.schema, old), QName::new(&cq.schema, new));
+            ops.push_ordered(
+                Phase::Rename,
+                2,
+                format!("index {nq2} rename"),
+                Some(format!(
+                    "ALTER INDEX {} RENAME TO {};",
+                    oq.sql(),
+                    ident(new)
+                )),
+                Some(format!(
+                    "ALTER INDEX {} RENAME TO {};",
+                    nq2.sql(),
+                    ident(old)
+                )),
+            );
+            if let Some(mut moved) = out.indexes.remove(old) {
+                moved.definition = index_def_named(&moved.definition, old, new);
+                out.indexes.insert(new.clone(), moved);
+            }
+        }
+    }
+    out
+}
+
 /// Constraints, indexes, triggers, policies, RLS and the table comment of a kept table.
 pub(crate) fn parts(
     ops: &mut Ops,
@@ -223,6 +310,8 @@ pub(crate) fn parts(
 ) {
     let on_new =
         |def: &str| def.replace(&format!(" ON {} ", cq.sql()), &format!(" ON {} ", nq.sql()));
+    let renamed = renamed_parts(ops, cq, nq, ct, nt);
+    let ct = &renamed;
     for (name, c) in &ct.constraints {
         let n = nt.constraints.get(name);
         let into_changed_key = c.kind == 'f'

@@ -315,12 +315,16 @@ pub(crate) fn tables(
         let Some(nt) = des.tables.get(new) else {
             continue;
         };
-        let keys = |t: &Table| -> Vec<(String, String)> {
-            t.constraints
-                .iter()
-                .filter(|(_, c)| matches!(c.kind, 'p' | 'u'))
-                .map(|(n, c)| (n.clone(), c.definition.clone()))
-                .collect()
+        // Definitions only: a key that is merely renamed stays in place (RENAME CONSTRAINT).
+        let keys = |t: &Table| -> Vec<String> {
+            let mut k: Vec<String> = t
+                .constraints
+                .values()
+                .filter(|c| matches!(c.kind, 'p' | 'u'))
+                .map(|c| c.definition.clone())
+                .collect();
+            k.sort();
+            k
         };
         if keys(t) != keys(nt) || ch.column_renames.keys().any(|(ct, _)| ct == q) {
             key_changed.insert(q.clone());
