@@ -118,7 +118,9 @@ pub async fn run(
 ) -> Result<ExitCode, MigratorError> {
     let path = schema_path(settings, args);
     let shown = path.display().to_string();
-    if !args.empty && !path.exists() {
+    // --check compares and never writes: it wins over --empty.
+    let empty = args.empty && !args.check;
+    if !empty && !path.exists() {
         if args.check {
             printer.status(&format!("No schema file at {shown}: nothing to check."))?;
             return Ok(ExitCode::Success);
@@ -127,7 +129,7 @@ pub async fn run(
             "No schema file at {shown}: writing an empty migration (pass --schema FILE or set SCHEMA_FILE to generate one)."
         ))?;
     }
-    if args.empty || !path.exists() {
+    if empty || !path.exists() {
         let (version, up, down) = write(settings, &args.message, "", "")?;
         report(settings, printer, version, &args.message, &up, &down)?;
         return Ok(ExitCode::Success);
@@ -143,15 +145,16 @@ pub async fn run(
     } else {
         Vec::new()
     };
-    let database_url = settings
-        .database_url
-        .as_deref()
-        .ok_or(MigratorError::NoDatabaseUrl)?;
+    // The shadow databases go on SHADOW_DATABASE_URL's server, else on DATABASE_URL's.
     let shadow_url = std::env::var("SHADOW_DATABASE_URL")
         .ok()
         .filter(|u| !u.trim().is_empty());
+    let url = shadow_url
+        .as_deref()
+        .or(settings.database_url.as_deref())
+        .ok_or(MigratorError::NoDatabaseUrl)?;
     let request = Request {
-        url: shadow_url.as_deref().unwrap_or(database_url),
+        url,
         migrations: &migrations,
         schema_path: &shown,
         schema_sql: &sql,

@@ -182,8 +182,15 @@ async fn read(conn: &mut PgConnection) -> Result<Schema, SchemaError> {
     let sql = "SELECT a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), \
                 a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, \
                 a.attgenerated::text, cn.nspname::text, co.collname::text, \
-                col_description(a.attrelid, a.attnum) \
+                col_description(a.attrelid, a.attnum), \
+                CASE WHEN sq.seqrelid IS NOT NULL THEN ARRAY['INCREMENT BY ' || sq.seqincrement, \
+                     'MINVALUE ' || sq.seqmin, 'MAXVALUE ' || sq.seqmax, 'START WITH ' || sq.seqstart, \
+                     'CACHE ' || sq.seqcache, CASE WHEN sq.seqcycle THEN 'CYCLE' ELSE 'NO CYCLE' END] END \
            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid AND c.relkind = 'r' \
+           LEFT JOIN pg_depend sd ON a.attidentity <> '' AND sd.classid = 'pg_class'::regclass \
+                AND sd.refclassid = 'pg_class'::regclass AND sd.refobjid = a.attrelid \
+                AND sd.refobjsubid = a.attnum AND sd.deptype = 'i' \
+           LEFT JOIN pg_sequence sq ON sq.seqrelid = sd.objid \
            JOIN pg_type t ON t.oid = a.atttypid \
            LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
            LEFT JOIN pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation \
@@ -209,6 +216,7 @@ async fn read(conn: &mut PgConnection) -> Result<Schema, SchemaError> {
                 None
             },
             identity: identity.chars().next(),
+            identity_options: get(&r, 10, "columns")?,
             generated: if generated.is_empty() { None } else { expr },
             collation: coll_ns.zip(coll).map(|(n, c)| QName::new(&n, &c)),
             comment: get(&r, 9, "columns")?,
@@ -476,10 +484,36 @@ async fn unsupported(conn: &mut PgConnection) -> Result<(), SchemaError> {
             WHERE {USER_NS} AND r.rulename <> '_RETURN' \
            UNION ALL \
            SELECT 'event trigger', evtname::text, 'event triggers are not supported' FROM pg_event_trigger \
+           UNION ALL \
+           SELECT 'statistics', n.nspname || '.' || s.stxname, 'extended statistics are not supported' \
+             FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace WHERE {USER_NS} \
+           UNION ALL \
+           SELECT 'collation', n.nspname || '.' || c.collname, 'user-defined collations are not supported' \
+             FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace \
+            WHERE {USER_NS} AND {} \
+           UNION ALL \
+           SELECT 'operator', n.nspname || '.' || o.oprname, 'user-defined operators are not supported' \
+             FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace \
+            WHERE {USER_NS} AND {} \
+           UNION ALL \
+           SELECT 'publication', pubname::text, 'publications are not supported' FROM pg_publication \
+           UNION ALL \
+           SELECT 'foreign server', srvname::text, 'foreign servers are not supported' FROM pg_foreign_server \
+           UNION ALL \
+           SELECT 'text search configuration', n.nspname || '.' || c.cfgname, 'text search configurations are not supported' \
+             FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace \
+            WHERE {USER_NS} AND {} \
+           UNION ALL \
+           SELECT 'comment', CASE WHEN d.classoid = 'pg_trigger'::regclass THEN 'on trigger ' ELSE 'on policy ' END \
+                  || d.objoid::text, 'comments on triggers and policies are not supported' \
+             FROM pg_description d WHERE d.classoid IN ('pg_trigger'::regclass, 'pg_policy'::regclass) \
          ) u ORDER BY 1, 2 LIMIT 1",
         not_ext("pg_type", "t.oid"),
         not_ext("pg_class", "c.oid"),
         not_ext("pg_proc", "p.oid"),
+        not_ext("pg_collation", "c.oid"),
+        not_ext("pg_operator", "o.oid"),
+        not_ext("pg_ts_config", "c.oid"),
     );
     if let Some(r) = rows(conn, "unsupported objects", sql).await?.first() {
         let kind: String = get(r, 0, "unsupported")?;

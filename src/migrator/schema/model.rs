@@ -213,6 +213,8 @@ pub struct Column {
     pub default: Option<String>,
     /// `a` (ALWAYS) or `d` (BY DEFAULT) for identity columns.
     pub identity: Option<char>,
+    /// The identity sequence's options, all explicit (`INCREMENT BY 1`, `MINVALUE 1`, …).
+    pub identity_options: Option<Vec<String>>,
     /// The expression of a `GENERATED ALWAYS AS (…) STORED` column.
     pub generated: Option<String>,
     /// The collation when it differs from the type's default.

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use super::tables::{Changes, column_spec, create_policy};
+use super::tables::{
+    Changes, column_spec, create_policy, identity_clause, identity_options_differ,
+};
 use super::{Fate, Ops, Phase, comment_ops};
 use crate::migrator::schema::SchemaError;
 use crate::migrator::schema::lint::{Hazard, is_narrowing};
@@ -112,7 +114,7 @@ fn alter(
             Phase::AlterColumn,
             key.clone(),
             Some(format!("{col} DROP IDENTITY;")),
-            Some(format!("{col} ADD GENERATED {} AS IDENTITY;", identity(o))),
+            Some(format!("{col} ADD{};", identity_clause(o))),
         );
     }
     let default_changes = o.default != n.default;
@@ -199,16 +201,26 @@ fn alter(
             ops.push(
                 Phase::AlterColumn,
                 key.clone(),
-                Some(format!("{col} ADD GENERATED {} AS IDENTITY;", identity(n))),
+                Some(format!("{col} ADD{};", identity_clause(n))),
                 Some(format!("{col} DROP IDENTITY;")),
             );
-        } else if o.identity != n.identity {
-            ops.push(
-                Phase::AlterColumn,
-                key,
-                Some(format!("{col} SET GENERATED {};", identity(n))),
-                Some(format!("{col} SET GENERATED {};", identity(o))),
-            );
+        } else {
+            if o.identity != n.identity {
+                ops.push(
+                    Phase::AlterColumn,
+                    key.clone(),
+                    Some(format!("{col} SET GENERATED {};", identity(n))),
+                    Some(format!("{col} SET GENERATED {};", identity(o))),
+                );
+            }
+            if identity_options_differ(o, n) {
+                let set = |c: &Column| {
+                    let opts = c.identity_options.clone().unwrap_or_default();
+                    let sets: Vec<String> = opts.iter().map(|p| format!("SET {p}")).collect();
+                    format!("{col} {};", sets.join(" "))
+                };
+                ops.push(Phase::AlterColumn, key, Some(set(n)), Some(set(o)));
+            }
         }
     }
     Ok(())

@@ -10,6 +10,7 @@ fn col(name: &str, ty: &str, not_null: bool) -> Column {
         not_null,
         default: None,
         identity: None,
+        identity_options: None,
         generated: None,
         collation: None,
         comment: None,
