@@ -1,4 +1,4 @@
-SET check_function_bodies = false;
+SET LOCAL check_function_bodies = false;
 
 DROP FUNCTION public.add1(x integer);
 CREATE OR REPLACE FUNCTION public.add1(x integer)

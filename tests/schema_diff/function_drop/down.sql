@@ -1,4 +1,4 @@
-SET check_function_bodies = false;
+SET LOCAL check_function_bodies = false;
 
 CREATE OR REPLACE FUNCTION public.add1(x integer)
  RETURNS integer

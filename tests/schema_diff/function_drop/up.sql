@@ -1,3 +1,3 @@
-SET check_function_bodies = false;
+SET LOCAL check_function_bodies = false;
 
 DROP FUNCTION public.add1(x integer);

@@ -1,3 +1,3 @@
-SET check_function_bodies = false;
+SET LOCAL check_function_bodies = false;
 
 DROP PROCEDURE public.log_it(IN m text);

@@ -1,4 +1,4 @@
-SET check_function_bodies = false;
+SET LOCAL check_function_bodies = false;
 
 CREATE OR REPLACE PROCEDURE public.log_it(IN m text)
  LANGUAGE sql

@@ -1,4 +1,4 @@
-SET check_function_bodies = false;
+SET LOCAL check_function_bodies = false;
 
 DROP TABLE public.doc;
 DROP FUNCTION public.touch();

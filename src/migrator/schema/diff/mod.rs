@@ -84,7 +84,7 @@ impl Plan {
     fn script(&self, stmts: Vec<&String>) -> String {
         let mut out = String::new();
         if self.functions && !stmts.is_empty() {
-            out.push_str("SET check_function_bodies = false;\n\n");
+            out.push_str("SET LOCAL check_function_bodies = false;\n\n");
         }
         for s in stmts {
             out.push_str(s);
