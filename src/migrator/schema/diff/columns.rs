@@ -319,7 +319,9 @@ pub(crate) fn parts(
     ct: &Table,
     nt: &Table,
     key_changed: &BTreeSet<QName>,
+    retyped: bool,
 ) {
+    let when_blocks = |def: &str| retyped && def.contains(" WHEN (");
     let on_new =
         |def: &str| def.replace(&format!(" ON {} ", cq.sql()), &format!(" ON {} ", nq.sql()));
     let renamed = renamed_parts(ops, cq, nq, ct, nt);
@@ -480,6 +482,7 @@ pub(crate) fn parts(
             .triggers
             .get(name)
             .is_some_and(|n| n.definition == on_new(&tr.definition))
+            && !when_blocks(&tr.definition)
         {
             continue;
         }
@@ -495,6 +498,7 @@ pub(crate) fn parts(
             .triggers
             .get(name)
             .is_some_and(|o| on_new(&o.definition) == tr.definition)
+            && !when_blocks(&tr.definition)
         {
             continue;
         }
@@ -506,7 +510,7 @@ pub(crate) fn parts(
         );
     }
     for (name, p) in &ct.policies {
-        if nt.policies.get(name) == Some(p) {
+        if nt.policies.get(name) == Some(p) && !retyped {
             continue;
         }
         ops.push(
@@ -517,7 +521,7 @@ pub(crate) fn parts(
         );
     }
     for (name, p) in &nt.policies {
-        if ct.policies.get(name) == Some(p) {
+        if ct.policies.get(name) == Some(p) && !retyped {
             continue;
         }
         ops.push(

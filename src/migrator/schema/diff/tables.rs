@@ -446,7 +446,10 @@ pub(crate) fn tables(
         super::columns::columns(ops, cq, nq, &cur.tables[cq], &des.tables[nq], &mut ch)?;
     }
     for (cq, nq) in &kept {
-        super::columns::parts(ops, cq, nq, &cur.tables[cq], &des.tables[nq], &key_changed);
+        // Policies and trigger WHEN clauses block ALTER COLUMN TYPE: recreate them around it.
+        let retyped = ch.retyped_columns.iter().any(|(t, _)| t == cq);
+        let (ct, nt) = (&cur.tables[cq], &des.tables[nq]);
+        super::columns::parts(ops, cq, nq, ct, nt, &key_changed, retyped);
     }
     Ok(ch)
 }
