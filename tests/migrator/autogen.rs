@@ -258,3 +258,48 @@ async fn json_output_names_the_generated_files() {
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn interrupted_run_exits_130_and_drops_its_shadows() {
+    let p = Project::new().await;
+    // schema.sql that takes a while, so the signal lands while the shadows exist.
+    schema(&p, "CREATE TABLE t (id integer);\nSELECT pg_sleep(20);\n");
+    let child = p.migrator().args(["makemigrations", "-m", "slow"]).spawn();
+    let pid = child.id();
+    let mut c = pg::cluster().connect("postgres").await;
+    let pattern = format!("migrator_shadow_{pid}_%");
+    let mut seen = 0i64;
+    for _ in 0..100 {
+        seen = match sqlx::query_scalar("SELECT count(*) FROM pg_database WHERE datname LIKE $1")
+            .bind(&pattern)
+            .fetch_one(&mut c)
+            .await
+        {
+            Ok(n) => n,
+            Err(e) => panic!("{e}"),
+        };
+        if seen >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, 2, "both shadow databases exist while schema.sql runs");
+    let target = rustix::process::Pid::from_raw(pid as i32);
+    match target.map(|t| rustix::process::kill_process(t, rustix::process::Signal::INT)) {
+        Some(Ok(())) => {}
+        other => panic!("kill: {other:?}"),
+    }
+    let out = wait(child);
+    out.code(130).stderr_has("interrupted");
+    let left: i64 =
+        match sqlx::query_scalar("SELECT count(*) FROM pg_database WHERE datname LIKE $1")
+            .bind(&pattern)
+            .fetch_one(&mut c)
+            .await
+        {
+            Ok(n) => n,
+            Err(e) => panic!("{e}"),
+        };
+    assert_eq!(left, 0, "shadows dropped after the interrupt");
+    assert!(files(&p).is_empty());
+}

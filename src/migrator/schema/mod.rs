@@ -65,6 +65,9 @@ pub enum SchemaError {
     )]
     VerifyFailed { stage: String, residual: String },
 
+    #[error("interrupted; the shadow databases were dropped and nothing was written")]
+    Interrupted,
+
     #[error(
         "--strict: the migration has {count} finding(s); nothing was written\n{findings}\nhint: review the findings, then run without --strict: migrator makemigrations -m \"…\""
     )]
@@ -81,6 +84,7 @@ impl SchemaError {
             | SchemaError::Replay { .. }
             | SchemaError::Rename { .. } => ExitCode::InvalidInput,
             SchemaError::VerifyFailed { .. } => ExitCode::VerifyFailed,
+            SchemaError::Interrupted => ExitCode::Interrupted,
         }
     }
 }

@@ -114,7 +114,11 @@ impl Shadows {
         work: impl AsyncFnOnce(&mut Shadows) -> Result<T, SchemaError>,
     ) -> Result<T, SchemaError> {
         let mut shadows = Shadows::open(url).await?;
-        let result = work(&mut shadows).await;
+        // Ctrl-C / SIGTERM abandon the work (its connections close) but not the cleanup.
+        let result = tokio::select! {
+            r = work(&mut shadows) => r,
+            () = interrupted() => Err(SchemaError::Interrupted),
+        };
         let dropped = shadows.drop_all().await;
         match (result, dropped) {
             (Err(e), _) => Err(e),
@@ -164,6 +168,22 @@ impl Shadows {
             });
         }
         close(conn).await
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM (never, when neither can be listened for).
+async fn interrupted() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(t) => t,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => {
+            if r.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        _ = term.recv() => {}
     }
 }
 
