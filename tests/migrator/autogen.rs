@@ -211,7 +211,8 @@ async fn failed_proof_writes_nothing_and_exits_8() {
         .await
         .code(8)
         .stderr_has("failed its proof")
-        .stderr_has("unsafe use of new value");
+        .stderr_has("unsafe use of new value")
+        .stderr_has("add the label alone first");
     assert_eq!(files(&p).len(), 2, "nothing written");
     // --no-verify writes it anyway (marked as not proven).
     make(&p, &["-m", "sad", "--no-verify"]).await.ok();

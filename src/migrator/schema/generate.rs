@@ -49,8 +49,7 @@ pub async fn generate(req: &Request<'_>) -> Result<Outcome, SchemaError> {
     let renames = renames::parse(req.schema_path, req.schema_sql)?;
     Shadows::scoped(req.url, async |sh: &mut Shadows| {
         let start = Instant::now();
-        let current_db = sh.create(None).await?;
-        let desired_db = sh.create(None).await?;
+        let (current_db, desired_db) = sh.create_two().await?;
         // Both shadows are built and read concurrently, each on its own connection.
         let shadows: &Shadows = sh;
         let build_current = async {

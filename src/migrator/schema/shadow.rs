@@ -53,27 +53,57 @@ impl Shadows {
         }
     }
 
-    /// Creates an empty shadow database (or a copy of `template`); returns its name.
-    pub async fn create(&mut self, template: Option<&str>) -> Result<String, SchemaError> {
+    fn new_name() -> String {
         let nanos = chrono::Utc::now().timestamp_subsec_nanos();
-        let name = format!(
+        format!(
             "migrator_shadow_{}_{nanos}_{}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::SeqCst)
-        );
-        let sql = match template {
-            Some(t) => format!("CREATE DATABASE {} TEMPLATE {}", ident(&name), ident(t)),
+        )
+    }
+
+    fn create_sql(name: &str, template: Option<&str>) -> String {
+        match template {
+            Some(t) => format!("CREATE DATABASE {} TEMPLATE {}", ident(name), ident(t)),
             None => format!(
                 "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'",
-                ident(&name)
+                ident(name)
             ),
-        };
-        sqlx::raw_sql(AssertSqlSafe(sql))
+        }
+    }
+
+    /// Creates an empty shadow database (or a copy of `template`); returns its name.
+    pub async fn create(&mut self, template: Option<&str>) -> Result<String, SchemaError> {
+        let name = Self::new_name();
+        sqlx::raw_sql(AssertSqlSafe(Self::create_sql(&name, template)))
             .execute(&mut self.admin)
             .await
             .map_err(|e| self.err(&format!("creating shadow database {name}"), &e))?;
         self.created.push(name.clone());
         Ok(name)
+    }
+
+    /// Creates two empty shadow databases at the same time, the second over a second
+    /// connection. Both names are recorded for the cleanup before anything runs.
+    pub async fn create_two(&mut self) -> Result<(String, String), SchemaError> {
+        let (first, second) = (Self::new_name(), Self::new_name());
+        let mut other = PgConnection::connect_with(&self.options)
+            .await
+            .map_err(|e| self.err("opening a second shadow connection", &e))?;
+        self.created.push(first.clone());
+        self.created.push(second.clone());
+        let (sql1, sql2) = (
+            Self::create_sql(&first, None),
+            Self::create_sql(&second, None),
+        );
+        let (r1, r2) = tokio::join!(
+            sqlx::raw_sql(AssertSqlSafe(sql1)).execute(&mut self.admin),
+            sqlx::raw_sql(AssertSqlSafe(sql2)).execute(&mut other)
+        );
+        close(other).await?;
+        r1.map_err(|e| self.err(&format!("creating shadow database {first}"), &e))?;
+        r2.map_err(|e| self.err(&format!("creating shadow database {second}"), &e))?;
+        Ok((first, second))
     }
 
     /// A connection to one shadow database.

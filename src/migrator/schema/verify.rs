@@ -43,9 +43,15 @@ pub async fn prove(
     };
     let up = plan.up_sql();
     if let Err((position, message)) = shadows.exec(&mut conn, &up).await {
+        let advice = if message.contains("unsafe use of new value") {
+            "\nnote: a new enum label cannot be used in the transaction that adds it: add the label \
+             alone first (schema.sql without its use, makemigrations), then the change that uses it"
+        } else {
+            ""
+        };
         return Err(failed(
             "the up script fails on the current schema",
-            format!("error{position}: {message}\n--- up script\n{up}"),
+            format!("error{position}: {message}{advice}\n--- up script\n{up}"),
         ));
     }
     let after_up = introspect(&mut conn).await?;
