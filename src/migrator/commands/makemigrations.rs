@@ -8,6 +8,7 @@ use crate::exit::ExitCode;
 use crate::migrator::cli::MakemigrationsArgs;
 use crate::migrator::error::MigratorError;
 use crate::migrator::files;
+use crate::migrator::schema::SchemaError;
 use crate::migrator::schema::generate::{Request, generate};
 use crate::migrator::schema::lint;
 use crate::migrator::settings::Settings;
@@ -146,9 +147,17 @@ pub async fn run(
         Vec::new()
     };
     // The shadow databases go on SHADOW_DATABASE_URL's server, else on DATABASE_URL's.
-    let shadow_url = std::env::var("SHADOW_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty());
+    let shadow_url = match std::env::var("SHADOW_DATABASE_URL") {
+        Ok(u) if !u.trim().is_empty() => Some(u),
+        Ok(_) | Err(std::env::VarError::NotPresent) => None,
+        Err(std::env::VarError::NotUnicode(_)) => {
+            return Err(SchemaError::Shadow {
+                doing: "reading SHADOW_DATABASE_URL".into(),
+                message: "the value is not valid UTF-8".into(),
+            }
+            .into());
+        }
+    };
     let url = shadow_url
         .as_deref()
         .or(settings.database_url.as_deref())
