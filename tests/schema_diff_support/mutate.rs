@@ -1,6 +1,7 @@
 //! Property test: a mid-sized schema mutated at random (columns added / dropped / retyped /
 //! NOT NULL / defaults, indexes, unique and check constraints, foreign keys, tables added and
-//! dropped). For every pair the generated migration must pass the pg_dump oracle both ways.
+//! //! dropped, views over tables toggled, enum labels appended, enum columns added). For every
+//! pair the generated migration must pass the pg_dump oracle both ways.
 
 use proptest::prelude::*;
 
@@ -14,6 +15,8 @@ const TYPES: [&str; 5] = [
     "character varying(40)",
     "numeric(10,2)",
 ];
+/// Column type index of the enum `mood` (never a retype source or target).
+const ENUM: usize = 5;
 
 #[derive(Debug, Clone)]
 struct Col {
@@ -31,12 +34,14 @@ struct Tab {
     uniques: Vec<String>,
     checks: Vec<String>,
     fk: bool,
+    view: bool,
 }
 
 #[derive(Debug, Clone)]
 struct Model {
     tables: Vec<Tab>,
     next: usize,
+    labels: usize,
 }
 
 /// One random change; indexes are taken modulo the current sizes.
@@ -53,12 +58,16 @@ enum Mut {
     Fk(usize),
     AddTable,
     DropTable(usize),
+    View(usize),
+    AddLabel,
+    AddEnumCol(usize),
 }
 
 fn base() -> Model {
     let mut m = Model {
         tables: Vec::new(),
         next: 0,
+        labels: 2,
     };
     for t in 0..6 {
         let mut tab = Tab {
@@ -68,6 +77,7 @@ fn base() -> Model {
             uniques: Vec::new(),
             checks: Vec::new(),
             fk: t % 2 == 1,
+            view: t == 2,
         };
         for k in 0..4 {
             tab.cols.push(Col {
@@ -87,7 +97,15 @@ fn base() -> Model {
 }
 
 fn default_sql(ty: usize) -> &'static str {
-    if ty == 2 || ty == 3 { "'x'" } else { "0" }
+    match ty {
+        2 | 3 => "'x'",
+        ENUM => "'l0'",
+        _ => "0",
+    }
+}
+
+fn type_sql(ty: usize) -> &'static str {
+    if ty == ENUM { "mood" } else { TYPES[ty] }
 }
 
 impl Model {
@@ -116,7 +134,9 @@ impl Model {
             }
             Mut::Retype(t, c, ty) => {
                 let tab = &mut self.tables[t % nt];
-                if let Some(i) = col_of(tab, c) {
+                if let Some(i) = col_of(tab, c)
+                    && tab.cols[i].ty != ENUM
+                {
                     tab.cols[i].ty = ty % TYPES.len();
                     tab.cols[i].default = false;
                 }
@@ -169,6 +189,22 @@ impl Model {
                     uniques: Vec::new(),
                     checks: Vec::new(),
                     fk: true,
+                    view: false,
+                });
+            }
+            Mut::View(t) => {
+                let tab = &mut self.tables[t % nt];
+                tab.view = !tab.view;
+            }
+            Mut::AddLabel => self.labels += 1,
+            Mut::AddEnumCol(t) => {
+                let name = format!("c{}", self.next);
+                self.next += 1;
+                self.tables[t % nt].cols.push(Col {
+                    name,
+                    ty: ENUM,
+                    not_null: false,
+                    default: true,
                 });
             }
             Mut::DropTable(t) => {
@@ -180,11 +216,12 @@ impl Model {
     }
 
     fn sql(&self) -> String {
-        let mut out = String::new();
+        let labels: Vec<String> = (0..self.labels).map(|l| format!("'l{l}'")).collect();
+        let mut out = format!("CREATE TYPE mood AS ENUM ({});\n", labels.join(", "));
         for t in &self.tables {
             let mut lines = vec!["    id integer PRIMARY KEY".to_string()];
             for c in &t.cols {
-                let mut l = format!("    {} {}", c.name, TYPES[c.ty]);
+                let mut l = format!("    {} {}", c.name, type_sql(c.ty));
                 if c.default {
                     l.push_str(&format!(" DEFAULT {}", default_sql(c.ty)));
                 }
@@ -222,7 +259,7 @@ impl Model {
 }
 
 fn arb_mut() -> impl Strategy<Value = Mut> {
-    (0u8..11, 0usize..50, 0usize..50, 0usize..50).prop_map(|(k, a, b, c)| match k {
+    (0u8..14, 0usize..50, 0usize..50, 0usize..50).prop_map(|(k, a, b, c)| match k {
         0 => Mut::AddCol(a, b),
         1 => Mut::DropCol(a, b),
         2 => Mut::Retype(a, b, c),
@@ -233,7 +270,10 @@ fn arb_mut() -> impl Strategy<Value = Mut> {
         7 => Mut::Check(a, b),
         8 => Mut::Fk(a),
         9 => Mut::AddTable,
-        _ => Mut::DropTable(a),
+        10 => Mut::DropTable(a),
+        11 => Mut::View(a),
+        12 => Mut::AddLabel,
+        _ => Mut::AddEnumCol(a),
     })
 }
 
