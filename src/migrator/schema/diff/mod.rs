@@ -58,7 +58,7 @@ pub enum Phase {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Op {
     pub phase: Phase,
-    /// Sort order inside the phase (view depth).
+    /// Sort order inside the phase (view depth; table, column, then key renames; RLS first).
     pub order: i64,
     /// What it is about, e.g. `table public.users`; also the sort key.
     pub key: String,
