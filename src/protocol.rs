@@ -77,6 +77,18 @@ pub fn to_argv(cli: &Cli) -> Vec<String> {
             if a.empty {
                 argv.push("--empty".into());
             }
+            if let Some(schema) = &a.schema {
+                argv.push(format!("--schema={}", schema.display()));
+            }
+            for (on, flag) in [
+                (a.check, "--check"),
+                (a.strict, "--strict"),
+                (a.no_verify, "--no-verify"),
+            ] {
+                if on {
+                    argv.push(flag.into());
+                }
+            }
         }
         Command::Migrate(a) => {
             argv.push("migrate".into());
@@ -131,9 +143,22 @@ mod tests {
 
     fn arb_command() -> impl Strategy<Value = Command> {
         prop_oneof![
-            ("\\PC{0,40}", any::<bool>()).prop_map(|(message, empty)| Command::Makemigrations(
-                MakemigrationsArgs { message, empty }
-            )),
+            (
+                "\\PC{0,40}",
+                any::<bool>(),
+                proptest::option::of("[a-zA-Z0-9_./ -]{1,30}"),
+                any::<[bool; 3]>()
+            )
+                .prop_map(|(message, empty, schema, [check, strict, no_verify])| {
+                    Command::Makemigrations(MakemigrationsArgs {
+                        message,
+                        empty,
+                        schema: schema.map(PathBuf::from),
+                        check,
+                        strict,
+                        no_verify,
+                    })
+                }),
             (
                 proptest::option::of(0i64..i64::MAX),
                 any::<bool>(),
@@ -202,13 +227,20 @@ mod tests {
             let mut argv = vec!["migrator".to_string()];
             argv.extend(to_argv(&cli));
             let parsed = Cli::try_parse_from(&argv).map_err(|e| e.to_string());
-            // DATABASE_URL / MIGRATIONS_DIR in the test environment would fill a None.
+            // DATABASE_URL / MIGRATIONS_DIR / SCHEMA_FILE in the test environment would fill a
+            // None; compare the rest then.
             let parsed = parsed.map(|mut p| {
                 if cli.database_url.is_none() {
                     p.database_url = None;
                 }
                 if cli.migrations_dir.is_none() {
                     p.migrations_dir = None;
+                }
+                if let (Command::Makemigrations(want), Command::Makemigrations(got)) =
+                    (&cli.command, &mut p.command)
+                    && want.schema.is_none()
+                {
+                    got.schema = None;
                 }
                 p
             });

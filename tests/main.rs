@@ -5,3 +5,4 @@ mod common;
 mod docker_exec;
 mod e2e;
 mod migrator;
+mod schema_diff;

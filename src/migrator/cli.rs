@@ -57,9 +57,21 @@ pub struct MakemigrationsArgs {
     /// What the migration does; becomes the file name slug.
     #[arg(short, long, default_value = "init")]
     pub message: String,
-    /// Write an empty pair.
+    /// Write an empty pair (no schema diff).
     #[arg(long)]
     pub empty: bool,
+    /// The declarative schema to generate from [default: schema.sql beside the migrations folder].
+    #[arg(long = "schema", value_name = "FILE", env = "SCHEMA_FILE")]
+    pub schema: Option<PathBuf>,
+    /// Exit 1 when schema.sql has changes no migration captures; write nothing.
+    #[arg(long)]
+    pub check: bool,
+    /// Refuse (write nothing) when the lint finds anything (destructive, data-dependent, locking).
+    #[arg(long)]
+    pub strict: bool,
+    /// Skip the round-trip proof of the generated migration (experts only).
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Args)]

@@ -151,6 +151,9 @@ pub enum MigratorError {
 
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
+
+    #[error(transparent)]
+    Schema(#[from] crate::migrator::schema::SchemaError),
 }
 
 impl MigratorError {
@@ -160,6 +163,7 @@ impl MigratorError {
             NoDatabaseUrl => ExitCode::Usage,
             Connect { .. } => ExitCode::DatabaseUnreachable,
             Database { .. } | Output(_) => ExitCode::Failure,
+            Schema(e) => e.exit_code(),
             LockTimeout { .. } => ExitCode::LockTimeout,
             MigrationFailed { .. } | NoTxMigrationFailed { .. } | DowngradeFailed { .. } => {
                 ExitCode::MigrationFailed

@@ -8,6 +8,7 @@ pub mod error;
 pub mod files;
 pub mod plan;
 pub mod progress;
+pub mod schema;
 pub mod settings;
 
 use anyhow::Context;

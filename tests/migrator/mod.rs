@@ -1,5 +1,6 @@
 //! `migrator` against a real PostgreSQL.
 
+mod autogen;
 mod basics;
 mod downgrade;
 mod makemigrations;

@@ -1,4 +1,6 @@
-//! `migrator makemigrations -m MSG [--empty]`: writes a new `.up.sql`/`.down.sql` pair.
+//! `migrator makemigrations -m MSG [--empty] [--schema FILE] [--check] [--strict] [--no-verify]`:
+//! writes a new `.up.sql`/`.down.sql` pair, generated from the difference between what the
+//! migrations build and schema.sql (empty when there is no schema file, or with `--empty`).
 
 use serde::Serialize;
 
@@ -6,6 +8,9 @@ use crate::exit::ExitCode;
 use crate::migrator::cli::MakemigrationsArgs;
 use crate::migrator::error::MigratorError;
 use crate::migrator::files;
+use crate::migrator::schema::SchemaError;
+use crate::migrator::schema::generate::{Request, generate};
+use crate::migrator::schema::lint;
 use crate::migrator::settings::Settings;
 use crate::output::{Format, Printer};
 
@@ -50,6 +55,20 @@ pub fn write(
     up_body: &str,
     down_body: &str,
 ) -> Result<(i64, std::path::PathBuf, std::path::PathBuf), MigratorError> {
+    write_with(settings, message, |version| {
+        (
+            format!("{}{up_body}", header(message, version, "up")),
+            format!("{}{down_body}", header(message, version, "down")),
+        )
+    })
+}
+
+/// Writes the pair whose contents `make(version)` returns.
+pub fn write_with(
+    settings: &Settings,
+    message: &str,
+    make: impl FnOnce(i64) -> (String, String),
+) -> Result<(i64, std::path::PathBuf, std::path::PathBuf), MigratorError> {
     let existing = if settings.migrations_dir.exists() {
         files::scan(&settings.migrations_dir)?
     } else {
@@ -58,11 +77,39 @@ pub fn write(
     let newest = existing.iter().map(|m| m.version).max();
     let version = files::next_version(chrono::Utc::now(), newest);
     let slug = files::slugify(message);
-    let up = format!("{}{up_body}", header(message, version, "up"));
-    let down = format!("{}{down_body}", header(message, version, "down"));
+    let (up, down) = make(version);
     let (up_path, down_path) =
         files::write_pair(&settings.migrations_dir, version, &slug, &up, &down)?;
     Ok((version, up_path, down_path))
+}
+
+/// Header of a generated migration file (after the `-- WARNING:` lines of the up file).
+pub fn generated_header(
+    message: &str,
+    version: i64,
+    direction: &str,
+    schema: &str,
+    verified: bool,
+) -> String {
+    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+    let proof = if verified {
+        "proven by round trip on a shadow database"
+    } else {
+        "NOT proven (--no-verify)"
+    };
+    format!(
+        "-- {direction}: {}\n-- Version {version}, generated {now} by `migrator makemigrations` from {} ({proof}).\n\n",
+        comment_safe(message),
+        comment_safe(schema)
+    )
+}
+
+/// schema.sql: `--schema`/SCHEMA_FILE, else `schema.sql` beside the migrations folder.
+pub fn schema_path(settings: &Settings, args: &MakemigrationsArgs) -> std::path::PathBuf {
+    match &args.schema {
+        Some(p) => p.clone(),
+        None => settings.migrations_dir.join("..").join("schema.sql"),
+    }
 }
 
 pub async fn run(
@@ -70,7 +117,104 @@ pub async fn run(
     printer: &Printer,
     args: &MakemigrationsArgs,
 ) -> Result<ExitCode, MigratorError> {
-    let (version, up, down) = write(settings, &args.message, "", "")?;
+    let path = schema_path(settings, args);
+    let shown = path.display().to_string();
+    // --check compares and never writes: it wins over --empty.
+    let empty = args.empty && !args.check;
+    if !empty && !path.exists() {
+        if args.check {
+            printer.status(&format!("No schema file at {shown}: nothing to check."))?;
+            return Ok(ExitCode::Success);
+        }
+        printer.status(&format!(
+            "No schema file at {shown}: writing an empty migration (pass --schema FILE or set SCHEMA_FILE to generate one)."
+        ))?;
+    }
+    if empty || !path.exists() {
+        let (version, up, down) = write(settings, &args.message, "", "")?;
+        report(settings, printer, version, &args.message, &up, &down)?;
+        return Ok(ExitCode::Success);
+    }
+    let bytes = std::fs::read(&path).map_err(|source| MigratorError::ReadFile {
+        path: path.clone(),
+        source,
+    })?;
+    let sql =
+        String::from_utf8(bytes).map_err(|_| MigratorError::NotUtf8 { path: path.clone() })?;
+    let migrations = if settings.migrations_dir.exists() {
+        files::scan(&settings.migrations_dir)?
+    } else {
+        Vec::new()
+    };
+    // The shadow databases go on SHADOW_DATABASE_URL's server, else on DATABASE_URL's.
+    let shadow_url = match std::env::var("SHADOW_DATABASE_URL") {
+        Ok(u) if !u.trim().is_empty() => Some(u),
+        Ok(_) | Err(std::env::VarError::NotPresent) => None,
+        Err(std::env::VarError::NotUnicode(_)) => {
+            return Err(SchemaError::Shadow {
+                doing: "reading SHADOW_DATABASE_URL".into(),
+                message: "the value is not valid UTF-8".into(),
+            }
+            .into());
+        }
+    };
+    let url = shadow_url
+        .as_deref()
+        .or(settings.database_url.as_deref())
+        .ok_or(MigratorError::NoDatabaseUrl)?;
+    let request = Request {
+        url,
+        migrations: &migrations,
+        schema_path: &shown,
+        schema_sql: &sql,
+        verify: !args.no_verify && !args.check,
+        strict: args.strict && !args.check,
+    };
+    let outcome = generate(&request).await?;
+    printer.verbose(&format!(
+        "shadow databases built in {:.0} ms, diff in {:.0} ms{}",
+        outcome.replay.as_secs_f64() * 1000.0,
+        outcome.diff.as_secs_f64() * 1000.0,
+        outcome
+            .verify
+            .map(|v| format!(", proof in {:.0} ms", v.as_secs_f64() * 1000.0))
+            .unwrap_or_default()
+    ))?;
+    let plan = outcome.plan;
+    if plan.is_empty() {
+        printer.status("No changes detected")?;
+        return Ok(ExitCode::Success);
+    }
+    if args.check {
+        printer.status(&format!(
+            "{shown} has changes that no migration captures ({} operation(s)):",
+            plan.ops.iter().filter(|o| o.up.is_some()).count()
+        ))?;
+        for op in plan.ops.iter().filter(|o| o.up.is_some()) {
+            printer.status(&format!("  {}", op.key))?;
+        }
+        printer.status("hint: generate the migration with: migrator makemigrations -m \"…\"")?;
+        return Ok(ExitCode::Failure);
+    }
+    let hazards = plan.hazards();
+    for h in &hazards {
+        printer.warn(&h.line())?;
+    }
+    let warnings = lint::header(&hazards);
+    let verified = outcome.verify.is_some();
+    let (up_sql, down_sql) = (plan.up_sql(), plan.down_sql());
+    let (version, up, down) = write_with(settings, &args.message, |version| {
+        (
+            format!(
+                "{warnings}{}{up_sql}",
+                generated_header(&args.message, version, "up", &shown, verified)
+            ),
+            format!(
+                "{}{down_sql}",
+                generated_header(&args.message, version, "down", &shown, verified)
+            ),
+        )
+    })?;
     report(settings, printer, version, &args.message, &up, &down)?;
     Ok(ExitCode::Success)
 }

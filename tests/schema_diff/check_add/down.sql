@@ -1,0 +1,1 @@
+ALTER TABLE public.a DROP CONSTRAINT n_positive;

@@ -1,0 +1,1 @@
+ALTER TABLE public.a ADD CONSTRAINT n_small CHECK ((n < 100)) NOT VALID;

@@ -1,0 +1,5 @@
+CREATE TABLE t (
+    id integer PRIMARY KEY,
+    middle integer,
+    name text
+);

@@ -1,0 +1,1 @@
+ALTER TABLE public.t ADD COLUMN middle integer;

@@ -1,0 +1,2 @@
+ALTER TABLE public.t DROP COLUMN tags;
+ALTER TABLE public.t DROP COLUMN data;

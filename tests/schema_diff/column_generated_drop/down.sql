@@ -1,0 +1,1 @@
+ALTER TABLE public.t ADD COLUMN b integer GENERATED ALWAYS AS ((a * 2)) STORED;

@@ -1,0 +1,1 @@
+ALTER TABLE public.t RENAME COLUMN full_name TO name;

@@ -1,0 +1,4 @@
+CREATE TABLE t (
+    name text,
+    id serial
+);

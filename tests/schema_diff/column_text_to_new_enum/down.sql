@@ -1,0 +1,2 @@
+ALTER TABLE public.p ALTER COLUMN m TYPE text USING m::text;
+DROP TYPE public.mood;

@@ -1,0 +1,7 @@
+CREATE TABLE a (
+    id integer NOT NULL,
+    code text,
+    n integer
+);
+ALTER TABLE a ADD CONSTRAINT n_positive CHECK (n > 0);
+COMMENT ON CONSTRAINT n_positive ON a IS 'no zero';

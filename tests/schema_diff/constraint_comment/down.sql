@@ -1,0 +1,1 @@
+COMMENT ON CONSTRAINT n_positive ON public.a IS NULL;

@@ -1,0 +1,7 @@
+-- WARNING: destructive: drops table old.t and its data
+-- WARNING: destructive: drops type old.k
+-- WARNING: destructive: drops schema old
+DROP VIEW old.v;
+DROP TABLE old.t;
+DROP TYPE old.k;
+DROP SCHEMA old;

@@ -1,0 +1,4 @@
+CREATE TYPE mood AS ENUM ('happy', 'sad');
+CREATE TABLE p (
+    m mood DEFAULT 'happy'
+);

@@ -1,0 +1,5 @@
+CREATE TYPE mood AS ENUM ('happy', 'meh', 'sad');
+CREATE TABLE p (
+    m mood NOT NULL,
+    ms mood[]
+);

@@ -1,0 +1,5 @@
+CREATE TYPE mood AS ENUM ('happy', 'sad');
+CREATE TABLE p (
+    id integer,
+    m mood
+);

@@ -1,0 +1,3 @@
+CREATE TABLE p (
+    id integer
+);

@@ -1,0 +1,2 @@
+ALTER TABLE public.p DROP COLUMN m;
+DROP TYPE public.mood;

@@ -1,0 +1,2 @@
+-- WARNING: destructive: drops type public.mood
+DROP TYPE public.mood;

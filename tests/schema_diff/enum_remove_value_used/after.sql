@@ -1,0 +1,4 @@
+CREATE TYPE mood AS ENUM ('happy');
+CREATE TABLE p (
+    m mood
+);

@@ -1,0 +1,2 @@
+DROP TYPE public.mood;
+CREATE TYPE public.mood AS ENUM ('happy', 'sad');

@@ -1,0 +1,5 @@
+CREATE TABLE booking (
+    id integer PRIMARY KEY,
+    during tsrange NOT NULL,
+    EXCLUDE USING gist (during WITH &&)
+);

@@ -1,0 +1,4 @@
+CREATE TABLE booking (
+    id integer PRIMARY KEY,
+    during tsrange NOT NULL
+);

@@ -1,0 +1,4 @@
+CREATE EXTENSION citext;
+CREATE TABLE e (
+    email citext
+);

@@ -1,0 +1,2 @@
+DROP TABLE public.e;
+DROP EXTENSION citext;

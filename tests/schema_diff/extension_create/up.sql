@@ -1,0 +1,4 @@
+CREATE EXTENSION citext WITH SCHEMA public;
+CREATE TABLE public.e (
+    email public.citext
+);

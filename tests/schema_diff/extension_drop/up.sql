@@ -1,0 +1,2 @@
+-- WARNING: destructive: drops extension citext
+DROP EXTENSION citext;

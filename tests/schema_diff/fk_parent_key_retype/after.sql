@@ -1,0 +1,6 @@
+CREATE TABLE p (
+    id bigint PRIMARY KEY
+);
+CREATE TABLE c (
+    p_id bigint REFERENCES p (id)
+);

@@ -1,0 +1,1 @@
+ALTER TABLE public.parent RENAME CONSTRAINT parent_pkey TO parent_pk;

@@ -1,0 +1,4 @@
+CREATE TABLE node (
+    id integer PRIMARY KEY,
+    parent_id integer REFERENCES node (id)
+);

@@ -1,0 +1,3 @@
+CREATE TABLE node (
+    id integer PRIMARY KEY
+);

@@ -1,0 +1,8 @@
+SET LOCAL check_function_bodies = false;
+
+DROP FUNCTION public.add1(x integer);
+CREATE OR REPLACE FUNCTION public.add1(x integer)
+ RETURNS integer
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$ SELECT x + 1 $function$;

@@ -1,0 +1,1 @@
+COMMENT ON FUNCTION public.add1(x integer) IS 'adds one';

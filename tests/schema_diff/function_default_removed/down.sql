@@ -1,0 +1,8 @@
+SET LOCAL check_function_bodies = false;
+
+CREATE OR REPLACE FUNCTION public.add1(x integer)
+ RETURNS integer
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$ SELECT x + 1 $function$;
+ALTER TABLE public.t ALTER COLUMN n SET DEFAULT public.add1(1);

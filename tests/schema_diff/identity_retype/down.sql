@@ -1,0 +1,1 @@
+ALTER TABLE public.t ALTER COLUMN id TYPE integer USING id::integer;

@@ -1,0 +1,9 @@
+CREATE TABLE u (
+    id integer PRIMARY KEY,
+    email text,
+    org integer,
+    tags text[],
+    deleted_at timestamptz
+);
+CREATE INDEX u_org_idx ON u (org);
+COMMENT ON INDEX u_org_idx IS 'by org';

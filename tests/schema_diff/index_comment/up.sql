@@ -1,0 +1,1 @@
+COMMENT ON INDEX public.u_org_idx IS 'by org';

@@ -1,0 +1,1 @@
+CREATE INDEX u_org_idx ON public.u USING btree (org);

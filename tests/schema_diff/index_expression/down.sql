@@ -1,0 +1,1 @@
+DROP INDEX public.u_lower_email_idx;

@@ -1,0 +1,2 @@
+-- WARNING: locking: CREATE INDEX u_lower_email_idx on existing table public.u blocks writes while it builds (CONCURRENTLY avoids that, in a `-- no-transaction` migration)
+CREATE INDEX u_lower_email_idx ON public.u USING btree (lower(email));

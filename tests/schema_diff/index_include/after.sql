@@ -1,0 +1,8 @@
+CREATE TABLE u (
+    id integer PRIMARY KEY,
+    email text,
+    org integer,
+    tags text[],
+    deleted_at timestamptz
+);
+CREATE INDEX u_org_inc_idx ON u (org) INCLUDE (email);

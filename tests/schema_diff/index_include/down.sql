@@ -1,0 +1,1 @@
+DROP INDEX public.u_org_inc_idx;

@@ -1,0 +1,5 @@
+CREATE TABLE o (
+    id integer PRIMARY KEY,
+    total integer,
+    status text
+);

@@ -1,0 +1,3 @@
+CREATE MATERIALIZED VIEW public.mv AS
+ SELECT o.status
+   FROM public.o;

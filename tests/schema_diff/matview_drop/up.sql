@@ -1,0 +1,2 @@
+-- WARNING: destructive: drops materialized view public.mv and its data
+DROP MATERIALIZED VIEW public.mv;

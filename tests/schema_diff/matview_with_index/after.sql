@@ -1,0 +1,7 @@
+CREATE TABLE o (
+    id integer PRIMARY KEY,
+    total integer,
+    status text
+);
+CREATE MATERIALIZED VIEW mv AS SELECT status, count(*) AS n FROM o GROUP BY status;
+CREATE UNIQUE INDEX mv_status ON mv (status);

@@ -1,0 +1,6 @@
+DROP MATERIALIZED VIEW public.mv;
+CREATE MATERIALIZED VIEW public.mv AS
+ SELECT o.status,
+    count(*) AS n
+   FROM public.o
+  GROUP BY o.status;

@@ -1,0 +1,7 @@
+DROP MATERIALIZED VIEW public.mv;
+CREATE MATERIALIZED VIEW public.mv AS
+ SELECT o.status,
+    count(*) AS n
+   FROM public.o
+  GROUP BY o.status;
+CREATE UNIQUE INDEX mv_status ON public.mv USING btree (status);

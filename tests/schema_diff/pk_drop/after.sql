@@ -1,0 +1,5 @@
+CREATE TABLE a (
+    id integer NOT NULL,
+    code text,
+    n integer
+);

@@ -1,0 +1,1 @@
+ALTER TABLE public.a ADD CONSTRAINT a_pkey PRIMARY KEY (id);

@@ -1,0 +1,6 @@
+CREATE TABLE notes (
+    id integer PRIMARY KEY,
+    owner text NOT NULL
+);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON notes AS RESTRICTIVE FOR SELECT TO postgres USING (owner <> '');

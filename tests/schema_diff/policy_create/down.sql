@@ -1,0 +1,1 @@
+DROP POLICY own_notes ON public.notes;

@@ -1,0 +1,3 @@
+CREATE TABLE logs (
+    msg text
+);

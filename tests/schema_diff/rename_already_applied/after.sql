@@ -1,0 +1,3 @@
+CREATE TABLE accounts ( -- admin:renamed-from users
+    id integer
+);

@@ -1,0 +1,2 @@
+DROP POLICY p ON public.notes;
+ALTER TABLE public.notes DISABLE ROW LEVEL SECURITY;

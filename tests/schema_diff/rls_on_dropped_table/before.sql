@@ -1,0 +1,7 @@
+CREATE TABLE notes (
+    id integer PRIMARY KEY,
+    owner text NOT NULL
+);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON notes FOR SELECT USING (true);
+COMMENT ON TABLE notes IS 'n';

@@ -1,0 +1,8 @@
+CREATE TABLE public.notes (
+    id integer NOT NULL,
+    owner text NOT NULL
+);
+ALTER TABLE public.notes ADD CONSTRAINT notes_pkey PRIMARY KEY (id);
+CREATE POLICY p ON public.notes AS PERMISSIVE FOR SELECT TO public USING (true);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE public.notes IS 'n';

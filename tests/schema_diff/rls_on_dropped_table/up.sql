@@ -1,0 +1,2 @@
+-- WARNING: destructive: drops table public.notes and its data
+DROP TABLE public.notes;

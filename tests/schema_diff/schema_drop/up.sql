@@ -1,0 +1,2 @@
+-- WARNING: destructive: drops schema reporting
+DROP SCHEMA reporting;

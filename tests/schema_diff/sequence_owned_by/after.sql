@@ -1,0 +1,5 @@
+CREATE SEQUENCE s;
+CREATE TABLE t (
+    n bigint
+);
+ALTER SEQUENCE s OWNED BY t.n;

@@ -1,0 +1,4 @@
+CREATE SEQUENCE s;
+CREATE TABLE t (
+    n bigint
+);

@@ -1,0 +1,1 @@
+ALTER SEQUENCE public.s OWNED BY NONE;

@@ -1,0 +1,5 @@
+CREATE TABLE users (
+    id integer PRIMARY KEY,
+    email text NOT NULL
+);
+COMMENT ON TABLE users IS 'it''s new';

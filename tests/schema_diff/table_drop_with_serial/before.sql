@@ -1,0 +1,4 @@
+CREATE TABLE t (
+    id serial PRIMARY KEY,
+    x text
+);

@@ -1,0 +1,2 @@
+-- WARNING: destructive: drops table public.t and its data
+DROP TABLE public.t;

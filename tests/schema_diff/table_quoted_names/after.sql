@@ -1,0 +1,5 @@
+CREATE TABLE "Order" (
+    "Id" integer PRIMARY KEY,
+    "user" text,
+    "select" integer
+);

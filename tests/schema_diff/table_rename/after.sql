@@ -1,0 +1,4 @@
+CREATE TABLE accounts ( -- admin:renamed-from users
+    id integer PRIMARY KEY,
+    email text NOT NULL
+);

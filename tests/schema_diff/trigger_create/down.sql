@@ -1,0 +1,1 @@
+DROP TRIGGER doc_touch ON public.doc;

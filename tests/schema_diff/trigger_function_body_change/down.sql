@@ -1,0 +1,6 @@
+SET LOCAL check_function_bodies = false;
+
+CREATE OR REPLACE FUNCTION public.touch()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$ BEGIN NEW.updated_at := now(); RETURN NEW; END $function$;

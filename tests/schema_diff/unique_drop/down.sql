@@ -1,0 +1,1 @@
+ALTER TABLE public.a ADD CONSTRAINT a_code_key UNIQUE (code);

@@ -1,0 +1,6 @@
+CREATE TABLE a (
+    id integer NOT NULL,
+    code text,
+    n integer
+);
+ALTER TABLE a ADD CONSTRAINT a_code_n_key UNIQUE (code, n);

@@ -1,0 +1,7 @@
+CREATE TABLE a (
+    id integer PRIMARY KEY,
+    code text CONSTRAINT a_code_k UNIQUE
+);
+CREATE TABLE b (
+    code text REFERENCES a (code)
+);

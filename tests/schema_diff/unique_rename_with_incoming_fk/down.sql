@@ -1,0 +1,1 @@
+ALTER TABLE public.a RENAME CONSTRAINT a_code_key TO a_code_k;

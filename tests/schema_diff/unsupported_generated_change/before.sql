@@ -1,0 +1,6 @@
+CREATE TABLE t (
+    id integer PRIMARY KEY,
+    name text,
+    a integer,
+    b integer GENERATED ALWAYS AS (a * 2) STORED
+);

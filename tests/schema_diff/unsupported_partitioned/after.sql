@@ -1,0 +1,3 @@
+CREATE TABLE m (
+    at date NOT NULL
+) PARTITION BY RANGE (at);

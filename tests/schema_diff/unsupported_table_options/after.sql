@@ -1,0 +1,3 @@
+CREATE TABLE f (
+    id integer
+) WITH (fillfactor = 70);

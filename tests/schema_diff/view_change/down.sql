@@ -1,0 +1,6 @@
+DROP VIEW public.open_orders;
+CREATE VIEW public.open_orders AS
+ SELECT o.id,
+    o.total
+   FROM public.o
+  WHERE o.status = 'open'::text;

@@ -1,0 +1,1 @@
+COMMENT ON VIEW public.v IS 'ids';

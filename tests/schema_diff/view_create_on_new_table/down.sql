@@ -1,0 +1,2 @@
+DROP VIEW public.v;
+DROP TABLE public.o;

@@ -1,0 +1,9 @@
+CREATE TABLE public.o (
+    id integer NOT NULL,
+    total integer,
+    status text
+);
+ALTER TABLE public.o ADD CONSTRAINT o_pkey PRIMARY KEY (id);
+CREATE VIEW public.v AS
+ SELECT o.id
+   FROM public.o;

@@ -1,0 +1,4 @@
+DROP VIEW public.v;
+CREATE VIEW public.v AS
+ SELECT o.id
+   FROM public.o;
