@@ -35,7 +35,7 @@ demo:
 # Stop and remove the demo stack.
 [group('demo')]
 demo-down:
-    cd .tmp/demo && docker-compose -f compose/docker-compose.yml -p admindemo down -v --remove-orphans
+    cd .tmp/demo && docker-compose --env-file .env -f compose/docker-compose.yml down -v --remove-orphans
 
 # Build the reference images (content-hash tags; nothing is rebuilt when inputs are unchanged).
 [group('build')]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `just demo`: builds what is missing (binaries, images), brings the reference stack up in a
 # scratch copy (.tmp/demo, its own Compose project), and runs the admin workflow:
-# env_check -> makemigrations -m "create items" -> migrate -> history.
+# env_check -> makemigrations -m "create items" (generated from schema.sql) -> migrate ->
+# a change to schema.sql -> makemigrations -m "add tags" -> migrate -> history -> --check.
 # The stack keeps running afterwards; `just demo-down` removes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,17 +29,24 @@ cd "$demo"
 admin="$root/target/release/admin"
 step() { printf '\n$ admin %s\n' "$*"; "$admin" "$@"; }
 step --up db env_check
+# schema.sql holds the models; makemigrations writes (and proves) the migration to reach them.
 step db makemigrations -m "create items"
-up=$(ls migrations/*_create_items.up.sql)
-cat >>"$up" <<'SQL'
-CREATE TABLE items (
+step db migrate
+# Change the models: a new table. The next migration is generated from the difference.
+cat >>schema.sql <<'SQL'
+
+CREATE TABLE tags (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    name text NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now()
+    item_id bigint NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+    label text NOT NULL,
+    UNIQUE (item_id, label)
 );
 SQL
-echo "DROP TABLE items;" >>"${up%.up.sql}.down.sql"
+step db makemigrations -m "add tags"
+printf '\n--- %s\n' migrations/*_add_tags.up.sql
+cat migrations/*_add_tags.up.sql
 step db migrate
 step db history
+step db makemigrations --check
 printf '\nThe stack is still running (project admindemo in %s).\n' "$demo"
 printf 'Try: cd %s && %s db shell     Stop it: just demo-down\n' "$demo" "$admin"

@@ -9,16 +9,46 @@ fn reference_stack_whole_flow() {
     let Some(images) = images() else { return };
     let s = Stack::reference(images, "flow");
 
-    // Down: a clear code and the exact command that starts it.
+    // Down: a clear code and the exact command that starts it...
     let down = s.admin().args(["db", "history"]).run();
-    down.code(12)
-        .stderr_has(&format!(
-            "-f compose/docker-compose.yml -p {} up -d api",
-            s.name
-        ))
-        .stderr_has("--up");
+    down.code(12).stderr_has(&format!(
+        "-f compose/docker-compose.yml --env-file .env -p {} up -d api",
+        s.name
+    ));
+    // ...which really works when pasted into a shell in the project directory.
+    let hint = down
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("hint: "))
+        .and_then(|h| h.split("  (or").next())
+        .unwrap_or_default()
+        .to_string();
+    let argv: Vec<&str> = hint.split_whitespace().collect();
+    assert!(argv.len() > 3, "{hint}");
+    let started = std::process::Command::new(argv[0])
+        .args(&argv[1..])
+        .current_dir(s.dir.path())
+        .env_remove("COMPOSE_FILE")
+        .env_remove("POSTGRES_PASSWORD")
+        .output();
+    assert!(
+        started.as_ref().is_ok_and(|o| o.status.success()),
+        "the hint command failed: {started:?}"
+    );
+    // Stop it again, so that --up has something to do.
+    let stop = std::process::Command::new(argv[0])
+        .args(&argv[1..argv.len() - 3])
+        .args(["stop", "-t", "2", "api"])
+        .current_dir(s.dir.path())
+        .output();
+    assert!(stop.is_ok_and(|o| o.status.success()));
+    s.admin()
+        .args(["db", "history"])
+        .run()
+        .code(12)
+        .stderr_has("its container is exited");
 
-    // --up starts db + api through the Compose CLI and waits for health.
+    // --up starts the api through the Compose CLI and waits for health.
     let up = s.admin().args(["--up", "db", "history"]).run();
     up.ok().stderr_has("is ready");
 
@@ -71,27 +101,40 @@ fn reference_stack_whole_flow() {
         .unwrap_or(0);
     assert_eq!(owned_by_me, 2);
 
-    // Fill in the first migration, migrate with progress lines, history.
+    // The first migration was generated from schema.sql (the models) and proven.
     let up_file = ups
         .iter()
         .find(|p| p.to_string_lossy().ends_with("_create_items.up.sql"))
         .cloned()
         .unwrap_or_default();
-    let append = |path: &std::path::Path, sql: &str| {
-        let old = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(std::fs::write(path, format!("{old}{sql}\n")).is_ok());
-    };
-    append(
-        &up_file,
-        "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL);",
-    );
-    let down_file = up_file.to_string_lossy().replace(".up.sql", ".down.sql");
-    append(std::path::Path::new(&down_file), "DROP TABLE items;");
+    let up_sql = std::fs::read_to_string(&up_file).unwrap_or_default();
+    assert!(up_sql.contains("CREATE TABLE public.items"), "{up_sql}");
     let migrate = s.admin().args(["-v", "db", "migrate"]).run();
     migrate
         .ok()
         .stderr_has("create items (")
         .stderr_has("Applied 2 migrations");
+    // The autogenerate loop: change the models, generate, migrate; then nothing is left.
+    let schema = std::fs::read_to_string(s.path("schema.sql")).unwrap_or_default();
+    s.write(
+        "schema.sql",
+        &format!("{schema}\nCREATE INDEX items_name_idx ON items (name);\n"),
+    );
+    s.admin()
+        .args(["db", "makemigrations", "--check"])
+        .run()
+        .code(1);
+    s.admin()
+        .args(["db", "makemigrations", "-m", "index item names"])
+        .run()
+        .ok()
+        .stdout_has("_index_item_names.up.sql");
+    s.admin().args(["db", "migrate"]).run().ok();
+    s.admin()
+        .args(["db", "makemigrations", "-m", "again"])
+        .run()
+        .ok()
+        .stderr_has("No changes detected");
     let history = s.admin().args(["db", "history"]).run();
     history
         .ok()
@@ -108,7 +151,7 @@ fn reference_stack_whole_flow() {
                 .collect()
         })
         .unwrap_or_default();
-    assert_eq!(states, ["applied", "applied"]);
+    assert_eq!(states, ["applied", "applied", "applied"]);
 
     // -f, -p and COMPOSE_FILE from the real environment reach the same container.
     s.admin()
@@ -122,14 +165,14 @@ fn reference_stack_whole_flow() {
         ])
         .run()
         .ok()
-        .stdout_has("second");
+        .stdout_has("index item names");
     s.admin()
         .env("COMPOSE_FILE", "compose/docker-compose.yml")
         .env("COMPOSE_PROJECT_NAME", &s.name)
         .args(["db", "current"])
         .run()
         .ok()
-        .stdout_has("second");
+        .stdout_has("index item names");
 
     // A failing migration: the migrator's code comes back through admin, with its message.
     s.add_migration(
@@ -153,7 +196,7 @@ fn reference_stack_whole_flow() {
         .args(["db", "downgrade", "zero"])
         .run()
         .ok()
-        .stderr_has("Reverted 2 migrations");
+        .stderr_has("Reverted 3 migrations");
 
     // Piped shell: no TTY, stdin copied then closed.
     let shell = s

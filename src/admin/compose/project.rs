@@ -57,7 +57,6 @@ pub struct Project {
     pub warnings: Vec<String>,
     cwd: PathBuf,
     explicit_project_dir: bool,
-    explicit_env_files: Vec<PathBuf>,
 }
 
 impl fmt::Debug for Project {
@@ -124,8 +123,6 @@ struct EnvSetup {
     env: EnvMap,
     /// Env files read, in order.
     paths: Vec<PathBuf>,
-    /// `--env-file` files (absolute), repeated in hint commands.
-    explicit: Vec<PathBuf>,
     /// Whether the default `.env` is used (no `--env-file`/`COMPOSE_ENV_FILES`, not disabled).
     default_dotenv: bool,
     /// Directory whose `.env` was looked at first.
@@ -144,7 +141,7 @@ impl EnvSetup {
     ) -> Result<EnvSetup, ComposeError> {
         let explicit: Vec<PathBuf> = opts.env_files.iter().map(|f| absolute(cwd, f)).collect();
         let (listed, origin) = if !explicit.is_empty() {
-            (explicit.clone(), "--env-file")
+            (explicit, "--env-file")
         } else if let Some(v) = non_empty(os_env.get("COMPOSE_ENV_FILES")) {
             let files = v.split(',').map(|f| absolute(cwd, Path::new(f.trim())));
             (files.collect(), "COMPOSE_ENV_FILES")
@@ -163,7 +160,6 @@ impl EnvSetup {
         let mut setup = EnvSetup {
             env: os_env.clone(),
             paths: Vec::new(),
-            explicit,
             default_dotenv: listed.is_empty() && !disabled,
             first_dir,
         };
@@ -335,7 +331,6 @@ pub fn resolve(
         warnings,
         cwd,
         explicit_project_dir: project_dir_flag.is_some(),
-        explicit_env_files: envs.explicit,
     })
 }
 
@@ -493,7 +488,9 @@ impl Project {
             args.push("--project-directory".to_owned());
             args.push(self.shown(&self.dir));
         }
-        for f in &self.explicit_env_files {
+        // Every env file that was read, not only explicit ones: Compose v1 given `-f` looks for
+        // `.env` beside the Compose file, so without this a root `.env` would be missed.
+        for f in &self.env_files {
             args.push("--env-file".to_owned());
             args.push(self.shown(f));
         }

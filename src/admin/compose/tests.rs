@@ -465,6 +465,29 @@ fn up_command_is_exact_for_this_project() {
 }
 
 #[test]
+fn up_command_names_the_env_file_that_was_read() {
+    // The repo layout: a root .env naming a Compose file in a subdirectory.
+    let f = Fixture::new();
+    f.dir("compose");
+    f.write("compose/docker-compose.yml", API).write(
+        ".env",
+        "COMPOSE_FILE=compose/docker-compose.yml\nCOMPOSE_PROJECT_NAME=demo\n",
+    );
+    let p = ok(&ResolveOptions::default(), &f.root, &env(&[]));
+    assert_eq!(
+        p.compose_args(),
+        [
+            "-f",
+            "compose/docker-compose.yml",
+            "--env-file",
+            ".env",
+            "-p",
+            "demo"
+        ]
+    );
+}
+
+#[test]
 fn shell_join_quotes_only_when_needed() {
     let argv: Vec<String> = ["docker", "compose", "-f", "my dir/c.yml", "it's", "", "a=b"]
         .iter()
