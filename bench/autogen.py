@@ -402,10 +402,10 @@ def report(args, results: dict, meta: dict) -> str:
     lines = [
         "# Autogenerate benchmark: `migrator makemigrations` vs `alembic revision --autogenerate`",
         "",
-        f"- Date: {meta['date']}; total benchmark runtime {meta['runtime']:.0f} s",
+        f"- Started: {meta['date']}; total benchmark runtime {meta['runtime']:.0f} s",
         f"- Machine: {meta['machine']}; load average before/after: {meta['load_before']} / {meta['load_after']}",
         f"- PostgreSQL {meta['pg']} (throwaway cluster: initdb defaults, fsync on, {meta['pg_settings']})",
-        f"- migrator: `{meta['migrator']}` at commit {meta['commit']} (release build, proof on)",
+        f"- migrator: `{meta['migrator']}` built at commit {meta['commit']} (release build, proof on)",
         f"- Alembic {alembic.__version__}, SQLAlchemy {sqlalchemy.__version__}, psycopg2 "
         f"{psycopg2.__version__.split()[0]}, Python {platform.python_version()}; "
         "`compare_type=True, compare_server_default=True`",
@@ -448,8 +448,14 @@ def report(args, results: dict, meta: dict) -> str:
 
 
 def git_commit() -> str:
+    """HEAD when the benchmark starts (the binary was just built from it), flagged when src/ or
+    Cargo.* have uncommitted changes."""
     proc = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    return proc.stdout.strip() or "unknown"
+    dirty = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--", "src", "Cargo.toml", "Cargo.lock"],
+        capture_output=True, text=True,
+    ).stdout.strip()
+    return (proc.stdout.strip() or "unknown") + (" + uncommitted changes" if dirty else "")
 
 
 def loadavg() -> str:
@@ -493,6 +499,7 @@ def main() -> int:
             raise BenchError(f"{what} not found at {path}\nhint: {hint}")
     started = time.perf_counter()
     load_before = loadavg()
+    commit = git_commit()
     date = datetime.datetime.now(datetime.timezone.utc)
     cluster = Cluster(find_pg_bin())
     cluster.extra_opts = f"-c max_locks_per_transaction={args.max_locks}"
@@ -522,7 +529,7 @@ def main() -> int:
         "pg": pg,
         "pg_settings": f"max_locks_per_transaction={args.max_locks}",
         "migrator": args.migrator.relative_to(ROOT) if args.migrator.is_relative_to(ROOT) else args.migrator,
-        "commit": git_commit(),
+        "commit": commit,
     }
     md = report(args, results, meta)
     sys.stdout.write(md)

@@ -29,10 +29,10 @@ def kind(stmt: str) -> str:
     if s.startswith(("CREATE DATABASE", "DROP DATABASE")):
         return " ".join(s.split()[:2]) + (" (from template)" if "TEMPLATE \"migrator" in s or (
             "TEMPLATE" in s and "template0" not in s) else "")
+    if s.startswith(("SELECT", "WITH")):
+        return "introspection / bookkeeping queries"
     if s.count(";") > 3 or len(s) > 2000:
         return "DDL script (replay / schema.sql / proof up+down)"
-    if s.startswith("SELECT") or s.startswith("WITH"):
-        return "introspection / bookkeeping queries"
     return s[:40]
 
 
