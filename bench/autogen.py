@@ -92,6 +92,11 @@ def timed(cmd: list[str], *, cwd: Path, env: dict, limit: float) -> tuple[float,
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
         raise Timeout() from None
+    except BaseException:
+        # Ctrl-C / SIGTERM: the tool runs in its own session, so stop it before cleaning up.
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
     elapsed = time.perf_counter() - start
     return elapsed, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
@@ -503,7 +508,7 @@ def main() -> int:
     date = datetime.datetime.now(datetime.timezone.utc)
     cluster = Cluster(find_pg_bin())
     cluster.extra_opts = f"-c max_locks_per_transaction={args.max_locks}"
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGTERM, lambda *_: (log("terminated; stopping the PostgreSQL cluster"), sys.exit(143)))
     (ROOT / ".tmp").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-autogen-", dir=ROOT / ".tmp"))
     results: dict = {}

@@ -112,11 +112,17 @@ class Cluster:
         try:
             if self.running and self.dir:
                 self.running = False
-                self._run(
-                    "pg_ctl stop",
-                    str(self.pg_bin / "pg_ctl"),
-                    "-D", str(self.dir / "data"), "-m", "fast", "-w", "-t", "60", "stop",
-                )
+                data = str(self.dir / "data")
+                try:
+                    self._run("pg_ctl stop", str(self.pg_bin / "pg_ctl"), "-D", data, "-m", "fast", "-w", "-t", "60", "stop")
+                except BenchError:
+                    # Already gone (Ctrl-C in a terminal also reaches the postmaster): fine.
+                    status = subprocess.run(
+                        self._cmd(str(self.pg_bin / "pg_ctl"), "-D", data, "status"),
+                        capture_output=True, cwd=self.dir,
+                    )
+                    if status.returncode != 3:  # 3: no server running
+                        raise
         finally:
             if self.dir and self.dir.exists():
                 shutil.rmtree(self.dir)
