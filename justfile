@@ -46,3 +46,11 @@ images:
 [group('demo')]
 demo-local:
     scripts/demo-local.sh
+
+# Autogenerate speed vs Alembic on a throwaway PostgreSQL (args go to bench/autogen.py, e.g. --sizes 200)
+[group('bench')]
+bench-autogen *ARGS:
+    bench/autogen.sh {{ARGS}}
+
+# Every benchmark
+bench: bench-autogen

@@ -5,9 +5,11 @@ use tracing_subscriber::EnvFilter;
 
 /// `-v`: our debug logs; `-vv`: plus sqlx statements; `RUST_LOG` overrides.
 pub fn init(verbosity: u8) {
+    // sqlx's slow-statement warnings quote whole statements (a migration, schema.sql): only
+    // with -vv, never by default.
     let default = match verbosity {
-        0 => "warn",
-        1 => "admin=debug,warn",
+        0 => "warn,sqlx=error",
+        1 => "admin=debug,warn,sqlx=error",
         _ => "admin=trace,sqlx=debug,warn",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
