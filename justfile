@@ -52,5 +52,6 @@ demo-local:
 bench-autogen *ARGS:
     bench/autogen.sh {{ARGS}}
 
-# Every benchmark
+# Every benchmark.
+[group('bench')]
 bench: bench-autogen

@@ -420,6 +420,13 @@ pub fn failure_of(sql: &str, e: &sqlx::Error, secrets: &[String]) -> SqlFailure 
                 if let Some(h) = pg.hint() {
                     msg.push_str(&format!("\n  postgres hint: {h}"));
                 }
+                if pg.code() == "53200" && pg.message().contains("shared memory") {
+                    msg.push_str(
+                        "\n  note: the server ran out of lock slots: one transaction touched more \
+                         tables and indexes than max_locks_per_transaction allows; raise it on the \
+                         server (e.g. max_locks_per_transaction = 1024) and restart PostgreSQL",
+                    );
+                }
                 msg = format!("{msg} (SQLSTATE {})", pg.code());
             }
             msg
