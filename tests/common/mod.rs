@@ -67,6 +67,21 @@ impl Out {
         }
     }
 
+    /// `field` of every element of the JSON array on stdout (e.g. the `state`s of history).
+    #[track_caller]
+    pub fn json_column(&self, field: &str) -> Vec<String> {
+        match self.json().as_array() {
+            Some(a) => a
+                .iter()
+                .map(|e| match &e[field] {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect(),
+            None => panic!("stdout is not a JSON array:\n{}", self.stdout),
+        }
+    }
+
     /// stdout parsed as JSON lines.
     #[track_caller]
     pub fn json_lines(&self) -> Vec<serde_json::Value> {
@@ -214,6 +229,18 @@ impl Project {
             self.write(&format!("{version}_{name}.down.sql"), d);
         }
         self
+    }
+
+    /// File names in `migrations/`, sorted.
+    pub fn files(&self) -> Vec<String> {
+        let mut v: Vec<String> = match std::fs::read_dir(self.migrations()) {
+            Ok(rd) => rd
+                .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+                .collect(),
+            Err(e) => panic!("{e}"),
+        };
+        v.sort();
+        v
     }
 
     pub fn write(&self, file: &str, body: &str) {

@@ -141,17 +141,10 @@ fn reference_stack_whole_flow() {
         .stdout_has("create items")
         .stdout_has("applied");
     let json = s.admin().args(["--format", "json", "db", "history"]).run();
-    let states: Vec<String> = json
-        .ok()
-        .json()
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| e["state"].as_str().unwrap_or("?").to_string())
-                .collect()
-        })
-        .unwrap_or_default();
-    assert_eq!(states, ["applied", "applied", "applied"]);
+    assert_eq!(
+        json.ok().json_column("state"),
+        ["applied", "applied", "applied"]
+    );
 
     // -f, -p and COMPOSE_FILE from the real environment reach the same container.
     s.admin()

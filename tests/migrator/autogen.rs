@@ -4,19 +4,8 @@ use crate::common::{Out, Project, pg, wait};
 
 const SCHEMA: &str = "CREATE TABLE users (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    email text NOT NULL UNIQUE\n);\n";
 
-fn files(p: &Project) -> Vec<String> {
-    let mut v: Vec<String> = match std::fs::read_dir(p.migrations()) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-            .collect(),
-        Err(e) => panic!("{e}"),
-    };
-    v.sort();
-    v
-}
-
 fn read(p: &Project, suffix: &str) -> String {
-    let name = files(p).into_iter().rev().find(|f| f.ends_with(suffix));
+    let name = p.files().into_iter().rev().find(|f| f.ends_with(suffix));
     match name.map(|n| std::fs::read_to_string(p.migrations().join(n))) {
         Some(Ok(s)) => s,
         other => panic!("no {suffix} file: {other:?}"),
@@ -75,7 +64,7 @@ async fn generates_a_proven_pair_then_finds_nothing_after_migrate() {
         .ok()
         .stderr_has("No changes detected");
     make(&p, &["--check"]).await.ok();
-    assert_eq!(files(&p).len(), 2);
+    assert_eq!(p.files().len(), 2);
 
     // A change: --check fails and writes nothing, then the migration captures it.
     schema(
@@ -90,7 +79,7 @@ async fn generates_a_proven_pair_then_finds_nothing_after_migrate() {
         .code(1)
         .stderr_has("has changes that no migration captures")
         .stderr_has("column public.users.name");
-    assert_eq!(files(&p).len(), 2);
+    assert_eq!(p.files().len(), 2);
     make(&p, &["-m", "add name"]).await.ok();
     assert!(read(&p, ".up.sql").contains("ALTER TABLE public.users ADD COLUMN name text;"));
     p.migrator().arg("migrate").run().ok();
@@ -125,7 +114,7 @@ async fn lint_warns_and_strict_refuses() {
         .stderr_has("destructive: drops column public.t.legacy")
         .stderr_has("data-dependent: SET NOT NULL on public.t.id")
         .stderr_has("locking: CREATE INDEX t_id_idx");
-    assert_eq!(files(&p).len(), 2, "nothing written");
+    assert_eq!(p.files().len(), 2, "nothing written");
     let out = make(&p, &["-m", "tighten"]).await;
     out.ok()
         .stderr_has("warning: destructive: drops column public.t.legacy");
@@ -143,7 +132,7 @@ async fn without_schema_file_it_writes_an_empty_pair_and_says_so() {
         .await
         .ok()
         .stderr_has("No schema file at");
-    assert_eq!(files(&p).len(), 2);
+    assert_eq!(p.files().len(), 2);
     make(&p, &["--check"])
         .await
         .ok()
@@ -189,7 +178,7 @@ async fn bad_schema_and_unsupported_objects_are_refused_naming_them() {
         .await
         .code(7)
         .stderr_has("schema.sql:1:");
-    assert!(files(&p).is_empty());
+    assert!(p.files().is_empty());
 }
 
 #[tokio::test]
@@ -213,7 +202,7 @@ async fn failed_proof_writes_nothing_and_exits_8() {
         .stderr_has("failed its proof")
         .stderr_has("unsafe use of new value")
         .stderr_has("add the label alone first");
-    assert_eq!(files(&p).len(), 2, "nothing written");
+    assert_eq!(p.files().len(), 2, "nothing written");
     // --no-verify writes it anyway (marked as not proven).
     make(&p, &["-m", "sad", "--no-verify"]).await.ok();
     assert!(read(&p, ".up.sql").contains("NOT proven (--no-verify)"));
@@ -302,5 +291,5 @@ async fn interrupted_run_exits_130_and_drops_its_shadows() {
             Err(e) => panic!("{e}"),
         };
     assert_eq!(left, 0, "shadows dropped after the interrupt");
-    assert!(files(&p).is_empty());
+    assert!(p.files().is_empty());
 }

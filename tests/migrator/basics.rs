@@ -127,28 +127,19 @@ async fn history_shows_every_state() {
     p.add(5, "five", "SELECT 1;", None);
     let out = p.migrator().args(["--format", "json", "history"]).run();
     out.ok();
-    let states: Vec<(i64, String)> = out
-        .json()
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| {
-                    (
-                        e["version"].as_i64().unwrap_or(-1),
-                        e["state"].as_str().unwrap_or("?").to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let states: Vec<(String, String)> = out
+        .json_column("version")
+        .into_iter()
+        .zip(out.json_column("state"))
+        .collect();
     assert_eq!(
         states,
         vec![
-            (1, "modified".to_string()),
-            (2, "missing".to_string()),
-            (3, "out-of-order".to_string()),
-            (4, "applied".to_string()),
-            (5, "pending".to_string())
+            ("1".to_string(), "modified".to_string()),
+            ("2".to_string(), "missing".to_string()),
+            ("3".to_string(), "out-of-order".to_string()),
+            ("4".to_string(), "applied".to_string()),
+            ("5".to_string(), "pending".to_string())
         ]
     );
     let text = p.migrator().arg("history").run();

@@ -1,16 +1,5 @@
 use crate::common::{Project, Run};
 
-fn files(p: &Project) -> Vec<String> {
-    let mut v: Vec<String> = match std::fs::read_dir(p.migrations()) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-            .collect(),
-        Err(e) => panic!("{e}"),
-    };
-    v.sort();
-    v
-}
-
 #[tokio::test]
 async fn names_slugs_and_monotonic_versions() {
     let p = Project::new().await;
@@ -19,7 +8,7 @@ async fn names_slugs_and_monotonic_versions() {
         .args(["makemigrations", "-m", "Add Users!!"])
         .run();
     first.ok();
-    let names = files(&p);
+    let names = p.files();
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names[0].ends_with("_add_users.down.sql") && names[1].ends_with("_add_users.up.sql"));
     let v1: i64 = names[0]
@@ -37,7 +26,7 @@ async fn names_slugs_and_monotonic_versions() {
         .run()
         .ok();
     p.migrator().arg("makemigrations").run().ok(); // default message "init"
-    let names = files(&p);
+    let names = p.files();
     assert_eq!(names.len(), 6, "{names:?}");
     let mut versions: Vec<i64> = names
         .iter()
@@ -66,7 +55,7 @@ async fn version_follows_a_newer_existing_one_and_slug_is_safe() {
         .args(["makemigrations", "-m", "../../etc/passwd; rm -rf / $(x)"])
         .run();
     out.ok();
-    let names = files(&p);
+    let names = p.files();
     assert!(
         names.contains(&"99990101000001_etc_passwd_rm_rf_x.up.sql".to_string()),
         "{names:?}"

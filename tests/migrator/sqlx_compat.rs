@@ -62,17 +62,10 @@ async fn we_find_nothing_to_do_after_sqlx_migrated() {
         .ok()
         .stderr_has("No migrations to apply");
     let h = p.migrator().args(["--format", "json", "history"]).run();
-    let states: Vec<String> = h
-        .ok()
-        .json()
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| e["state"].as_str().unwrap_or("?").to_string())
-                .collect()
-        })
-        .unwrap_or_default();
-    assert_eq!(states, ["applied", "applied", "applied"]);
+    assert_eq!(
+        h.ok().json_column("state"),
+        ["applied", "applied", "applied"]
+    );
     p.migrator()
         .args(["downgrade", "-1"])
         .run()

@@ -300,22 +300,8 @@ fn short_volume(spec: &str) -> Option<Volume> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::admin::compose::test_support::{model, svc};
     use crate::admin::compose::tree;
-
-    fn model(text: &str) -> FileModel {
-        let file = Path::new("/p/compose.yaml");
-        match tree::parse(file, text).and_then(|t| FileModel::from_tree(file, &t)) {
-            Ok(m) => m,
-            Err(e) => panic!("{e}"),
-        }
-    }
-
-    fn svc<'a>(m: &'a FileModel, name: &str) -> &'a ServiceConfig {
-        match m.services.get(name) {
-            Some(s) => s,
-            None => panic!("no service {name} in {m:?}"),
-        }
-    }
 
     #[test]
     fn anchors_and_merge_keys_feed_services() {

@@ -15,6 +15,8 @@ mod project;
 mod tree;
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;

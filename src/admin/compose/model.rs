@@ -187,23 +187,7 @@ impl FileModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::admin::compose::tree;
-    use std::path::Path;
-
-    fn model(text: &str) -> FileModel {
-        let file = Path::new("/p/compose.yaml");
-        match tree::parse(file, text).and_then(|t| FileModel::from_tree(file, &t)) {
-            Ok(m) => m,
-            Err(e) => panic!("{e}"),
-        }
-    }
-
-    fn svc<'a>(m: &'a FileModel, name: &str) -> &'a ServiceConfig {
-        match m.services.get(name) {
-            Some(s) => s,
-            None => panic!("no service {name} in {m:?}"),
-        }
-    }
+    use crate::admin::compose::test_support::{model, svc};
 
     #[test]
     fn later_file_overrides_earlier() {
