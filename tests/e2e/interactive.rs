@@ -119,4 +119,33 @@ fn interactive_shell_through_a_real_terminal() {
         stty.contains(" icanon") && stty.contains(" echo "),
         "{stty}"
     );
+
+    // migrate on a terminal: a progress bar from the migrator's JSON events, never raw JSON.
+    for v in 1..=3 {
+        s.add_migration(
+            &format!("2026010100000{v}_t{v}"),
+            &format!("CREATE TABLE t{v} (); SELECT pg_sleep(0.3);"),
+            &format!("DROP TABLE t{v};"),
+        );
+    }
+    let migrate = format!(
+        "cd {dir} && env -u COMPOSE_FILE -u COMPOSE_PROJECT_NAME {admin} db migrate; echo \"EXIT=$?\" > {exit}; sleep 60",
+        dir = s.dir.path().display(),
+        admin = env!("CARGO_BIN_EXE_admin"),
+        exit = s.path("migrate-status").display(),
+    );
+    tmux(&socket, &["new-window", "-t", "t", "-n", "m", &migrate]);
+    let status = wait_for("migrate to exit", Duration::from_secs(30), || {
+        std::fs::read_to_string(s.path("migrate-status"))
+            .ok()
+            .filter(|s| !s.is_empty())
+    });
+    assert_eq!(status.trim(), "EXIT=0");
+    let screen = tmux(&socket, &["capture-pane", "-p", "-t", "t:m"]);
+    assert!(screen.contains("applied 20260101000002 t2"), "{screen}");
+    assert!(screen.contains("Applied 3 migrations"), "{screen}");
+    assert!(
+        !screen.contains("{\"event\""),
+        "raw JSON on the terminal:\n{screen}"
+    );
 }
