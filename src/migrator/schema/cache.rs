@@ -8,6 +8,10 @@
 //!   transactions that are rolled back (the proof). Built under a temporary name and renamed
 //!   only after a successful replay, so a failed or interrupted replay never leaves an entry.
 //!   At most [`KEEP`] entries stay after a new one is stored.
+//! - `migrator_cache_schema_<16 hex>`: schema.sql loaded (keyed by a SHA-256 of its text),
+//!   stored the second time in a row the same schema.sql is seen (the blank database's comment
+//!   remembers the last one), so a changing schema.sql never pays a CREATE DATABASE while a
+//!   repeated one (`--check`, re-runs) is only read. Same rules as the replay entries.
 //!
 //! Readers take a shared advisory lock, writers (rolled-back loads and proofs) an exclusive
 //! one, so concurrent runs never see each other's uncommitted changes half-way.
@@ -22,7 +26,10 @@ use crate::migrator::files::LocalMigration;
 
 /// The blank database loaded with schema.sql.
 pub const BLANK: &str = "migrator_cache_blank";
-/// How many replay caches stay after a new one is stored.
+/// Name prefixes of the replay entries and of the schema.sql entries.
+pub const REPLAY: &str = "migrator_cache_";
+pub const SCHEMA: &str = "migrator_cache_schema_";
+/// How many entries of each kind stay after a new one is stored.
 pub const KEEP: usize = 3;
 /// Advisory lock key (per database) of the cache databases: "migrator" in ASCII.
 pub const LOCK: i64 = 0x6d69_6772_6174_6f72;
@@ -38,18 +45,30 @@ pub fn name(migrations: &[LocalMigration]) -> String {
         h.update((m.up_sql.len() as u64).to_be_bytes());
         h.update(m.up_sql.as_bytes());
     }
-    let hex: String = h
-        .finalize()
+    format!("{REPLAY}{}", hex16(h))
+}
+
+fn hex16(h: Sha256) -> String {
+    h.finalize()
         .iter()
         .take(8)
         .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("migrator_cache_{hex}")
+        .collect()
 }
 
-/// Whether `name` is a replay cache name (not the blank one, not a temporary one).
-pub fn is_entry(name: &str) -> bool {
-    name.strip_prefix("migrator_cache_").is_some_and(|h| {
+/// `migrator_cache_schema_<16 hex>` for this schema.sql text.
+pub fn schema_name(sql: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(FORMAT);
+    h.update(b"schema.sql");
+    h.update(sql.as_bytes());
+    format!("{SCHEMA}{}", hex16(h))
+}
+
+/// Whether `name` is an entry of the kind `prefix` ([`REPLAY`] or [`SCHEMA`]); never the
+/// blank database nor a temporary one.
+pub fn is_entry(prefix: &str, name: &str) -> bool {
+    name.strip_prefix(prefix).is_some_and(|h| {
         h.len() == 16
             && h.bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
@@ -133,9 +152,42 @@ pub async fn store(sh: &Shadows, tmp: &str, name: &str) -> Result<bool, SchemaEr
     }
 }
 
-/// Drops entries beyond the [`KEEP`] newest (by oid), except `current`. An entry in use by
-/// another session is left in place with a note.
-pub async fn prune(sh: &Shadows, current: &str) -> Result<(), SchemaError> {
+/// Whether `key` is the schema.sql entry the previous run asked for (the blank database's
+/// comment), i.e. the same schema.sql came twice in a row and is worth storing.
+pub async fn seen(sh: &Shadows, key: &str) -> Result<bool, SchemaError> {
+    let rows = sh
+        .admin_rows(&format!(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{BLANK}'"
+        ))
+        .await
+        .map_err(|e| sh.err(&format!("reading the comment of {BLANK}"), &e))?;
+    let mut found = false;
+    for r in rows {
+        let c: Option<String> = r
+            .try_get(0)
+            .map_err(|e| sh.err(&format!("reading the comment of {BLANK}"), &e))?;
+        found |= c.as_deref() == Some(key);
+    }
+    Ok(found)
+}
+
+/// Remembers `key` as the last schema.sql entry asked for (a failure only costs speed: noted).
+pub async fn mark_seen(sh: &Shadows, key: &str) {
+    if let Err(e) = sh
+        .admin_sql(format!("COMMENT ON DATABASE {BLANK} IS '{key}'"))
+        .await
+    {
+        let why = e.to_string().lines().next().unwrap_or_default().to_string();
+        sh.note(format!(
+            "cannot comment on {BLANK} ({why}): schema.sql is never cached"
+        ))
+        .await;
+    }
+}
+
+/// Drops entries of kind `prefix` beyond the [`KEEP`] newest (by oid), except `current`. An
+/// entry in use by another session is left in place with a note.
+pub async fn prune(sh: &Shadows, prefix: &str, current: &str) -> Result<(), SchemaError> {
     let rows = sh
         .admin_rows("SELECT datname::text FROM pg_database WHERE datname LIKE 'migrator\\_cache\\_%' ORDER BY oid DESC")
         .await
@@ -145,7 +197,7 @@ pub async fn prune(sh: &Shadows, current: &str) -> Result<(), SchemaError> {
         let n: String = r
             .try_get(0)
             .map_err(|e| sh.err("listing the cache databases", &e))?;
-        if is_entry(&n) {
+        if is_entry(prefix, &n) {
             names.push(n);
         }
     }
@@ -185,7 +237,7 @@ mod tests {
     #[test]
     fn name_depends_on_every_version_and_script_in_order() {
         let a = name(&[m(1, "CREATE TABLE a ();"), m(2, "CREATE TABLE b ();")]);
-        assert!(is_entry(&a), "{a}");
+        assert!(is_entry(REPLAY, &a), "{a}");
         assert_eq!(a.len(), "migrator_cache_".len() + 16);
         assert_eq!(
             a,
@@ -206,10 +258,15 @@ mod tests {
 
     #[test]
     fn only_hash_names_are_entries() {
-        assert!(is_entry("migrator_cache_0123456789abcdef"));
-        assert!(!is_entry(BLANK));
-        assert!(!is_entry("migrator_cache_0123456789ABCDEF"));
-        assert!(!is_entry("migrator_cache_0123456789abcde"));
-        assert!(!is_entry("migrator_shadow_1_2_3"));
+        assert!(is_entry(REPLAY, "migrator_cache_0123456789abcdef"));
+        assert!(!is_entry(REPLAY, BLANK));
+        assert!(!is_entry(REPLAY, "migrator_cache_0123456789ABCDEF"));
+        assert!(!is_entry(REPLAY, "migrator_cache_0123456789abcde"));
+        assert!(!is_entry(REPLAY, "migrator_shadow_1_2_3"));
+        let s = schema_name("CREATE TABLE t ();");
+        assert!(is_entry(SCHEMA, &s) && !is_entry(REPLAY, &s), "{s}");
+        assert!(!is_entry(SCHEMA, "migrator_cache_0123456789abcdef"));
+        assert_ne!(s, schema_name("CREATE TABLE u ();"));
+        assert_eq!(s, schema_name("CREATE TABLE t ();"));
     }
 }

@@ -110,7 +110,7 @@ async fn current(sh: &Shadows, req: &Request<'_>) -> Result<Current, SchemaError
     // A rename needs the database to have no connections.
     close(conn).await?;
     let db = if cache::store(sh, &tmp, &name).await? {
-        cache::prune(sh, &name).await?;
+        cache::prune(sh, cache::REPLAY, &name).await?;
         name
     } else {
         tmp
@@ -123,8 +123,12 @@ async fn current(sh: &Shadows, req: &Request<'_>) -> Result<Current, SchemaError
     })
 }
 
-/// schema.sql loaded into a new temporary database.
-async fn desired_temp(sh: &Shadows, req: &Request<'_>) -> Result<Schema, SchemaError> {
+/// schema.sql loaded into a new temporary database, then stored as entry `store` if given.
+async fn desired_temp(
+    sh: &Shadows,
+    req: &Request<'_>,
+    store: Option<&str>,
+) -> Result<Schema, SchemaError> {
     let tmp = sh.create().await?;
     let mut conn = sh.connect(&tmp).await?;
     sh.exec(&mut conn, req.schema_sql)
@@ -132,6 +136,11 @@ async fn desired_temp(sh: &Shadows, req: &Request<'_>) -> Result<Schema, SchemaE
         .map_err(|f| schema_file_error(req.schema_path, f))?;
     let schema = introspect(&mut conn).await?;
     close(conn).await?;
+    if let Some(key) = store
+        && cache::store(sh, &tmp, key).await?
+    {
+        cache::prune(sh, cache::SCHEMA, key).await?;
+    }
     Ok(schema)
 }
 
@@ -185,13 +194,29 @@ async fn desired_blank(sh: &Shadows, req: &Request<'_>) -> Result<Option<Schema>
     Ok(Some(schema))
 }
 
+/// "Desired": a stored schema.sql entry; else the blank database (remembering this
+/// schema.sql), or a stored entry when the same schema.sql came twice in a row.
 async fn desired(sh: &Shadows, req: &Request<'_>) -> Result<Schema, SchemaError> {
-    if req.cache
-        && let Some(schema) = desired_blank(sh, req).await?
-    {
+    if !req.cache {
+        return desired_temp(sh, req, None).await;
+    }
+    let key = cache::schema_name(req.schema_sql);
+    if let Some(mut conn) = cache::lookup(sh, &key).await? {
+        let pid = sh.track(&mut conn).await?;
+        let schema = read_shared(sh, &mut conn).await?;
+        close(conn).await?;
+        sh.untrack(pid).await;
         return Ok(schema);
     }
-    desired_temp(sh, req).await
+    cache::ensure_blank(sh).await?;
+    if cache::seen(sh, &key).await? {
+        return desired_temp(sh, req, Some(&key)).await;
+    }
+    cache::mark_seen(sh, &key).await;
+    match desired_blank(sh, req).await? {
+        Some(schema) => Ok(schema),
+        None => desired_temp(sh, req, None).await,
+    }
 }
 
 /// The proof on "current" in a rolled-back transaction; when that fails, once more the way
