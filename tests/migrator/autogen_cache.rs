@@ -81,6 +81,9 @@ async fn second_run_reads_the_cache_and_a_changed_migration_invalidates_it() {
         first,
         "a hit reuses the database, no replay"
     );
+    // The same schema.sql twice in a row: its database is stored too, and read next time.
+    let skey = cache::schema_name(&with_name);
+    assert!(oid(&skey).await.is_some(), "schema.sql stored as {skey}");
 
     // The proof runs on the cache entry and leaves it as it was.
     make(&p, &["-m", "add name", "-v"])
