@@ -84,6 +84,7 @@ pub fn to_argv(cli: &Cli) -> Vec<String> {
                 (a.check, "--check"),
                 (a.strict, "--strict"),
                 (a.no_verify, "--no-verify"),
+                (a.no_cache, "--no-cache"),
             ] {
                 if on {
                     argv.push(flag.into());
@@ -147,18 +148,21 @@ mod tests {
                 "\\PC{0,40}",
                 any::<bool>(),
                 proptest::option::of("[a-zA-Z0-9_./ -]{1,30}"),
-                any::<[bool; 3]>()
+                any::<[bool; 4]>()
             )
-                .prop_map(|(message, empty, schema, [check, strict, no_verify])| {
-                    Command::Makemigrations(MakemigrationsArgs {
-                        message,
-                        empty,
-                        schema: schema.map(PathBuf::from),
-                        check,
-                        strict,
-                        no_verify,
-                    })
-                }),
+                .prop_map(
+                    |(message, empty, schema, [check, strict, no_verify, no_cache])| {
+                        Command::Makemigrations(MakemigrationsArgs {
+                            message,
+                            empty,
+                            schema: schema.map(PathBuf::from),
+                            check,
+                            strict,
+                            no_verify,
+                            no_cache,
+                        })
+                    }
+                ),
             (
                 proptest::option::of(0i64..i64::MAX),
                 any::<bool>(),

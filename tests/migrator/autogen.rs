@@ -2,9 +2,9 @@
 
 use crate::common::{Out, Project, pg, wait};
 
-const SCHEMA: &str = "CREATE TABLE users (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    email text NOT NULL UNIQUE\n);\n";
+pub(super) const SCHEMA: &str = "CREATE TABLE users (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    email text NOT NULL UNIQUE\n);\n";
 
-fn read(p: &Project, suffix: &str) -> String {
+pub(super) fn read(p: &Project, suffix: &str) -> String {
     let name = p.files().into_iter().rev().find(|f| f.ends_with(suffix));
     match name.map(|n| std::fs::read_to_string(p.migrations().join(n))) {
         Some(Ok(s)) => s,
@@ -12,14 +12,14 @@ fn read(p: &Project, suffix: &str) -> String {
     }
 }
 
-fn schema(p: &Project, sql: &str) {
+pub(super) fn schema(p: &Project, sql: &str) {
     if let Err(e) = std::fs::write(p.dir.path().join("schema.sql"), sql) {
         panic!("write schema.sql: {e}");
     }
 }
 
 /// Runs makemigrations and checks that the shadow databases of that process are gone.
-async fn make(p: &Project, args: &[&str]) -> Out {
+pub(super) async fn make(p: &Project, args: &[&str]) -> Out {
     let child = p.migrator().arg("makemigrations").args(args).spawn();
     let pid = child.id();
     let out = wait(child);
@@ -254,7 +254,11 @@ async fn interrupted_run_exits_130_and_drops_its_shadows() {
     let p = Project::new().await;
     // schema.sql that takes a while, so the signal lands while the shadows exist.
     schema(&p, "CREATE TABLE t (id integer);\nSELECT pg_sleep(20);\n");
-    let child = p.migrator().args(["makemigrations", "-m", "slow"]).spawn();
+    // --no-cache: both shadows are temporary databases (the cached path: autogen_cache.rs).
+    let child = p
+        .migrator()
+        .args(["makemigrations", "-m", "slow", "--no-cache"])
+        .spawn();
     let pid = child.id();
     let mut c = pg::cluster().connect("postgres").await;
     let pattern = format!("migrator_shadow_{pid}_%");

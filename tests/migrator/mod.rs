@@ -1,6 +1,7 @@
 //! `migrator` against a real PostgreSQL.
 
 mod autogen;
+mod autogen_cache;
 mod basics;
 mod downgrade;
 mod makemigrations;

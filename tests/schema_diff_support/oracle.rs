@@ -38,6 +38,7 @@ pub async fn generate_pair(
         schema_sql: schema,
         verify,
         strict: false,
+        cache: true,
     };
     let outcome = generate(&request).await.map_err(|e| e.to_string())?;
     if outcome.plan.is_empty() {

@@ -1,4 +1,5 @@
-//! `migrator makemigrations -m MSG [--empty] [--schema FILE] [--check] [--strict] [--no-verify]`:
+//! `migrator makemigrations -m MSG [--empty] [--schema FILE] [--check] [--strict] [--no-verify]
+//! [--no-cache]`:
 //! writes a new `.up.sql`/`.down.sql` pair, generated from the difference between what the
 //! migrations build and schema.sql (empty when there is no schema file, or with `--empty`).
 
@@ -169,10 +170,19 @@ pub async fn run(
         schema_sql: &sql,
         verify: !args.no_verify && !args.check,
         strict: args.strict && !args.check,
+        cache: !args.no_cache,
     };
     let outcome = generate(&request).await?;
+    for note in &outcome.notes {
+        printer.warn(note)?;
+    }
+    let cache = match outcome.cache_hit {
+        Some(true) => " (migrations from the cache)",
+        Some(false) => " (migrations replayed, now cached)",
+        None => "",
+    };
     printer.verbose(&format!(
-        "shadow databases built in {:.0} ms, diff in {:.0} ms{}",
+        "shadow databases built in {:.0} ms, diff in {:.0} ms{}{cache}",
         outcome.replay.as_secs_f64() * 1000.0,
         outcome.diff.as_secs_f64() * 1000.0,
         outcome

@@ -5,8 +5,11 @@
 //! - [`diff`] turns two models into an ordered [`diff::Plan`] (pure; unit-tested).
 //! - [`renames`] reads `-- admin:renamed-from <old>` directives from schema.sql.
 //! - [`shadow`] builds "current" (migrations replayed) and "desired" (schema.sql) databases.
-//! - [`verify`] applies up/down on a copy and re-diffs; [`lint`] flags risky operations.
+//! - [`cache`] keeps the replayed state and a blank database between runs.
+//! - [`verify`] applies up/down in a rolled-back transaction and re-diffs; [`lint`] flags
+//!   risky operations.
 
+pub mod cache;
 pub mod diff;
 pub mod generate;
 pub mod introspect;

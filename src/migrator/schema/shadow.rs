@@ -1,12 +1,14 @@
 //! Shadow databases on the migrations' server: "current" (every migration replayed) and
-//! "desired" (schema.sql executed; PostgreSQL parses it). Every database created here is
-//! dropped again (`DROP DATABASE … WITH (FORCE)`) on every path, errors included.
+//! "desired" (schema.sql executed; PostgreSQL parses it). Every temporary database created
+//! here (`migrator_shadow_<pid>_…`) is dropped again (`DROP DATABASE … WITH (FORCE)`) on every
+//! path, errors and Ctrl-C included; the persistent cache databases are [`super::cache`]'s.
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use tokio::sync::Mutex;
 
 use super::SchemaError;
 use super::model::ident;
@@ -16,12 +18,33 @@ use crate::redact;
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-/// A connection to the server plus the shadow databases created through it.
+/// A failed script: SQLSTATE (when the server sent one), position and message.
+#[derive(Debug)]
+pub struct Failed {
+    pub code: Option<String>,
+    pub position: String,
+    pub message: String,
+}
+
+/// The SQLSTATE of a server error.
+pub fn sqlstate(e: &sqlx::Error) -> Option<String> {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .map(|c| c.into_owned())
+}
+
+/// A connection to the server plus the shadow databases created through it. Shared by the
+/// concurrent halves of a run (`&Shadows`): the bookkeeping sits behind locks.
 pub struct Shadows {
-    admin: PgConnection,
+    admin: Mutex<PgConnection>,
     options: PgConnectOptions,
     secrets: Vec<String>,
-    created: Vec<String>,
+    /// Temporary databases to drop at the end.
+    created: Mutex<Vec<String>>,
+    /// Backends on persistent databases that may still be busy; terminated on error paths.
+    backends: Mutex<Vec<i32>>,
+    /// Warnings for the command to print.
+    notes: Mutex<Vec<String>>,
 }
 
 impl Shadows {
@@ -39,21 +62,24 @@ impl Shadows {
             .await
             .map_err(|e| err(e.to_string()))?;
         Ok(Shadows {
-            admin,
+            admin: Mutex::new(admin),
             options,
             secrets,
-            created: Vec::new(),
+            created: Mutex::new(Vec::new()),
+            backends: Mutex::new(Vec::new()),
+            notes: Mutex::new(Vec::new()),
         })
     }
 
-    fn err(&self, doing: &str, e: &sqlx::Error) -> SchemaError {
+    pub fn err(&self, doing: &str, e: &sqlx::Error) -> SchemaError {
         SchemaError::Shadow {
             doing: doing.to_string(),
             message: redact::scrub(&e.to_string(), &self.secrets),
         }
     }
 
-    fn new_name() -> String {
+    /// A temporary database name: `migrator_shadow_<pid>_<nanos>_<n>`.
+    pub fn new_name() -> String {
         let nanos = chrono::Utc::now().timestamp_subsec_nanos();
         format!(
             "migrator_shadow_{}_{nanos}_{}",
@@ -62,72 +88,125 @@ impl Shadows {
         )
     }
 
-    fn create_sql(name: &str, template: Option<&str>) -> String {
-        match template {
-            Some(t) => format!("CREATE DATABASE {} TEMPLATE {}", ident(name), ident(t)),
-            None => format!(
-                "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'",
-                ident(name)
-            ),
-        }
+    /// Runs one statement on the server connection (a second connection when it is busy).
+    pub async fn admin_sql(&self, sql: String) -> Result<(), sqlx::Error> {
+        match self.admin.try_lock() {
+            Ok(mut admin) => {
+                sqlx::raw_sql(AssertSqlSafe(sql))
+                    .execute(&mut *admin)
+                    .await?
+            }
+            Err(_) => {
+                let mut other = PgConnection::connect_with(&self.options).await?;
+                sqlx::raw_sql(AssertSqlSafe(sql))
+                    .execute(&mut other)
+                    .await?;
+                other.close().await?;
+                return Ok(());
+            }
+        };
+        Ok(())
     }
 
-    /// Creates an empty shadow database (or a copy of `template`); returns its name.
-    pub async fn create(&mut self, template: Option<&str>) -> Result<String, SchemaError> {
+    /// Rows of one query on the server connection.
+    pub async fn admin_rows(&self, sql: &str) -> Result<Vec<sqlx::postgres::PgRow>, sqlx::Error> {
+        let mut admin = self.admin.lock().await;
+        sqlx::query(AssertSqlSafe(sql.to_string()))
+            .fetch_all(&mut *admin)
+            .await
+    }
+
+    /// Creates an empty temporary database; returns its name (recorded for the cleanup
+    /// before it exists).
+    pub async fn create(&self) -> Result<String, SchemaError> {
         let name = Self::new_name();
-        sqlx::raw_sql(AssertSqlSafe(Self::create_sql(&name, template)))
-            .execute(&mut self.admin)
+        self.created.lock().await.push(name.clone());
+        let sql = format!(
+            "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'",
+            ident(&name)
+        );
+        self.admin_sql(sql)
             .await
             .map_err(|e| self.err(&format!("creating shadow database {name}"), &e))?;
-        self.created.push(name.clone());
         Ok(name)
     }
 
-    /// Creates two empty shadow databases at the same time, the second over a second
-    /// connection. Both names are recorded for the cleanup before anything runs.
-    pub async fn create_two(&mut self) -> Result<(String, String), SchemaError> {
-        let (first, second) = (Self::new_name(), Self::new_name());
-        let mut other = PgConnection::connect_with(&self.options)
-            .await
-            .map_err(|e| self.err("opening a second shadow connection", &e))?;
-        self.created.push(first.clone());
-        self.created.push(second.clone());
-        let (sql1, sql2) = (
-            Self::create_sql(&first, None),
-            Self::create_sql(&second, None),
-        );
-        let (r1, r2) = tokio::join!(
-            sqlx::raw_sql(AssertSqlSafe(sql1)).execute(&mut self.admin),
-            sqlx::raw_sql(AssertSqlSafe(sql2)).execute(&mut other)
-        );
-        close(other).await?;
-        r1.map_err(|e| self.err(&format!("creating shadow database {first}"), &e))?;
-        r2.map_err(|e| self.err(&format!("creating shadow database {second}"), &e))?;
-        Ok((first, second))
+    /// Stops dropping `name` at the end (it became a cache database).
+    pub async fn keep(&self, name: &str) {
+        self.created.lock().await.retain(|n| n != name);
+    }
+
+    /// Drops `name` at the end too.
+    pub async fn discard(&self, name: &str) {
+        self.created.lock().await.push(name.to_string());
+    }
+
+    pub async fn note(&self, note: String) {
+        self.notes.lock().await.push(note);
+    }
+
+    pub async fn take_notes(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notes.lock().await)
     }
 
     /// A connection to one shadow database.
     pub async fn connect(&self, name: &str) -> Result<PgConnection, SchemaError> {
-        let options = self.options.clone().database(name);
-        PgConnection::connect_with(&options)
+        self.try_connect(name)
             .await
             .map_err(|e| self.err(&format!("connecting to shadow database {name}"), &e))
     }
 
-    /// Drops every shadow database created here; the first error is returned after all
-    /// drops were attempted.
-    pub async fn drop_all(mut self) -> Result<(), SchemaError> {
+    pub async fn try_connect(&self, name: &str) -> Result<PgConnection, sqlx::Error> {
+        let options = self.options.clone().database(name);
+        PgConnection::connect_with(&options).await
+    }
+
+    /// Records the backend of `conn` (on a persistent database) so an interrupted run can
+    /// end it; returns its pid for [`Shadows::untrack`].
+    pub async fn track(&self, conn: &mut PgConnection) -> Result<i32, SchemaError> {
+        let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+            .fetch_one(conn)
+            .await
+            .map_err(|e| self.err("reading the shadow backend pid", &e))?;
+        self.backends.lock().await.push(pid);
+        Ok(pid)
+    }
+
+    pub async fn untrack(&self, pid: i32) {
+        self.backends.lock().await.retain(|p| *p != pid);
+    }
+
+    /// Ends tracked backends still running, then drops every temporary database created
+    /// here; the first error is returned after everything was attempted.
+    pub async fn drop_all(self) -> Result<(), SchemaError> {
         let mut first = None;
-        for name in std::mem::take(&mut self.created) {
-            let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(&name));
-            if let Err(e) = sqlx::raw_sql(AssertSqlSafe(sql))
-                .execute(&mut self.admin)
-                .await
-            {
-                first.get_or_insert(self.err(&format!("dropping shadow database {name}"), &e));
+        let mut admin = self.admin.into_inner();
+        let backends = self.backends.into_inner();
+        if !backends.is_empty() {
+            let ended = sqlx::query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ANY($1) \
+                 AND application_name = 'migrator-shadow' AND datname LIKE 'migrator\\_cache\\_%'",
+            )
+            .bind(&backends)
+            .fetch_all(&mut admin)
+            .await;
+            if let Err(e) = ended {
+                first.get_or_insert(SchemaError::Shadow {
+                    doing: "ending the shadow backends of an interrupted run".into(),
+                    message: redact::scrub(&e.to_string(), &self.secrets),
+                });
             }
         }
-        let closed = self.admin.close().await;
+        for name in self.created.into_inner() {
+            let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(&name));
+            if let Err(e) = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut admin).await {
+                first.get_or_insert(SchemaError::Shadow {
+                    doing: format!("dropping shadow database {name}"),
+                    message: redact::scrub(&e.to_string(), &self.secrets),
+                });
+            }
+        }
+        let closed = admin.close().await;
         match (first, closed) {
             (Some(e), _) => Err(e),
             (None, Err(e)) => Err(SchemaError::Shadow {
@@ -138,15 +217,15 @@ impl Shadows {
         }
     }
 
-    /// Runs `work`, then drops every shadow database whatever `work` returned.
+    /// Runs `work`, then drops every temporary database whatever `work` returned.
     pub async fn scoped<T>(
         url: &str,
-        work: impl AsyncFnOnce(&mut Shadows) -> Result<T, SchemaError>,
+        work: impl AsyncFnOnce(&Shadows) -> Result<T, SchemaError>,
     ) -> Result<T, SchemaError> {
-        let mut shadows = Shadows::open(url).await?;
+        let shadows = Shadows::open(url).await?;
         // Ctrl-C / SIGTERM abandon the work (its connections close) but not the cleanup.
         let result = tokio::select! {
-            r = work(&mut shadows) => r,
+            r = work(&shadows) => r,
             () = interrupted() => Err(SchemaError::Interrupted),
         };
         let dropped = shadows.drop_all().await;
@@ -157,47 +236,55 @@ impl Shadows {
         }
     }
 
-    /// Runs a script; on failure returns (position, message).
-    pub async fn exec(&self, conn: &mut PgConnection, sql: &str) -> Result<(), (String, String)> {
+    /// Runs a script.
+    pub async fn exec(&self, conn: &mut PgConnection, sql: &str) -> Result<(), Failed> {
         match sqlx::raw_sql(AssertSqlSafe(sql)).execute(conn).await {
             Ok(_) => Ok(()),
             Err(e) => {
                 let f = failure_of(sql, &e, &self.secrets);
-                Err((f.position, f.message))
+                Err(Failed {
+                    code: sqlstate(&e),
+                    position: f.position,
+                    message: f.message,
+                })
             }
         }
     }
 
-    /// Replays every migration's up script into database `name`.
+    /// Runs one bookkeeping statement (BEGIN, ROLLBACK, …) on a shadow connection.
+    pub async fn sql(&self, conn: &mut PgConnection, sql: &str) -> Result<(), SchemaError> {
+        sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+            .execute(conn)
+            .await
+            .map(|_| ())
+            .map_err(|e| self.err(&format!("running `{sql}` on a shadow database"), &e))
+    }
+
+    /// Replays every migration's up script over `conn`.
     pub async fn replay(
         &self,
-        name: &str,
+        conn: &mut PgConnection,
         migrations: &[LocalMigration],
     ) -> Result<(), SchemaError> {
-        let mut conn = self.connect(name).await?;
         for m in migrations {
-            if let Err((position, message)) = self.exec(&mut conn, &m.up_sql).await {
+            if let Err(f) = self.exec(conn, &m.up_sql).await {
                 return Err(SchemaError::Replay {
                     file: m.up_path.display().to_string(),
-                    position,
-                    message,
+                    position: f.position,
+                    message: f.message,
                 });
             }
         }
-        close(conn).await
+        Ok(())
     }
+}
 
-    /// Executes schema.sql (`path` for messages) into database `name`.
-    pub async fn load_schema(&self, name: &str, path: &str, sql: &str) -> Result<(), SchemaError> {
-        let mut conn = self.connect(name).await?;
-        if let Err((position, message)) = self.exec(&mut conn, sql).await {
-            return Err(SchemaError::SchemaFile {
-                path: path.to_string(),
-                position,
-                message,
-            });
-        }
-        close(conn).await
+/// schema.sql (`path` for messages) rejected by the server.
+pub fn schema_file_error(path: &str, f: Failed) -> SchemaError {
+    SchemaError::SchemaFile {
+        path: path.to_string(),
+        position: f.position,
+        message: f.message,
     }
 }
 
@@ -217,7 +304,7 @@ async fn interrupted() {
     }
 }
 
-/// Closes a shadow connection (a copy by TEMPLATE needs the source to have none).
+/// Closes a shadow connection (renaming a database needs it to have none).
 pub async fn close(conn: PgConnection) -> Result<(), SchemaError> {
     conn.close().await.map_err(|e| SchemaError::Shadow {
         doing: "closing a shadow connection".into(),

@@ -1,8 +1,18 @@
-//! The proof run before a generated migration is written: on a copy of "current", the up
-//! script must reach exactly the desired schema, and the down script must come back exactly
-//! to the current one (both re-diffed with the same engine, renames off).
+//! The proof run before a generated migration is written: on "current", the up script must
+//! reach exactly the desired schema, and the down script must come back exactly to the current
+//! one (both re-diffed with the same engine, renames off).
+//!
+//! [`Mode::Rollback`] runs it all in one transaction that is always rolled back, so "current"
+//! (possibly a shared cache database) is never changed and no copy is needed; deferred
+//! constraints are checked after each script (`SET CONSTRAINTS ALL IMMEDIATE`) as a commit
+//! would. [`Mode::Plain`] runs each script on its own, as `migrate` and `downgrade` do, on a
+//! throwaway replay: the generator falls back to it when the transactional proof fails, so a
+//! migration is refused only when it fails the way it would really run.
+
+use sqlx::PgConnection;
 
 use super::SchemaError;
+use super::cache::LOCK;
 use super::diff::{Plan, diff};
 use super::introspect::introspect;
 use super::model::Schema;
@@ -26,24 +36,91 @@ fn residual(from: &Schema, to: &Schema) -> Result<Option<String>, SchemaError> {
     Ok(Some(out.trim_end().to_string()))
 }
 
-/// Applies `plan` up then down on a copy of database `current_db` (which must have no open
-/// connections) and re-diffs after each step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// One transaction, always rolled back (database `db` is left as it was).
+    Rollback,
+    /// Each script on its own (the database is changed; it must be a throwaway one).
+    Plain,
+}
+
+fn failed(stage: &str, residual: String) -> SchemaError {
+    SchemaError::VerifyFailed {
+        stage: stage.to_string(),
+        residual,
+    }
+}
+
+/// Proves `plan` on `conn` (connected to database `db`, which holds `current`).
 pub async fn prove(
-    shadows: &mut Shadows,
-    current_db: &str,
+    sh: &Shadows,
+    mut conn: PgConnection,
+    db: &str,
+    mode: Mode,
     current: &Schema,
     desired: &Schema,
     plan: &Plan,
 ) -> Result<(), SchemaError> {
-    let copy = shadows.create(Some(current_db)).await?;
-    let mut conn = shadows.connect(&copy).await?;
-    let failed = |stage: &str, residual: String| SchemaError::VerifyFailed {
-        stage: stage.to_string(),
-        residual,
-    };
+    if mode == Mode::Plain {
+        steps(sh, &mut conn, mode, current, desired, plan).await?;
+        return close(conn).await;
+    }
+    sh.sql(&mut conn, "BEGIN").await?;
+    let txid = begin(sh, &mut conn).await?;
+    match steps(sh, &mut conn, mode, current, desired, plan).await {
+        Ok(()) => {}
+        Err(e) => {
+            // Dropping the connection aborts the transaction on the server.
+            drop(conn);
+            return Err(e);
+        }
+    }
+    if txid_current(sh, &mut conn).await? != txid {
+        // A script ended the transaction: `db` was changed, so it must not be reused.
+        drop(conn);
+        sh.discard(db).await;
+        return Err(sh_error("the proof's transaction was ended by the script"));
+    }
+    sh.sql(&mut conn, "ROLLBACK").await?;
+    close(conn).await
+}
+
+fn sh_error(message: &str) -> SchemaError {
+    SchemaError::Shadow {
+        doing: "proving the migration".into(),
+        message: message.to_string(),
+    }
+}
+
+/// Takes the cache database's exclusive lock; returns the transaction id.
+async fn begin(sh: &Shadows, conn: &mut PgConnection) -> Result<i64, SchemaError> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT pg_advisory_xact_lock({LOCK})"
+    )))
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| sh.err("locking the shadow database for the proof", &e))?;
+    txid_current(sh, conn).await
+}
+
+pub async fn txid_current(sh: &Shadows, conn: &mut PgConnection) -> Result<i64, SchemaError> {
+    sqlx::query_scalar("SELECT txid_current()")
+        .fetch_one(conn)
+        .await
+        .map_err(|e| sh.err("reading the shadow transaction id", &e))
+}
+
+async fn steps(
+    sh: &Shadows,
+    conn: &mut PgConnection,
+    mode: Mode,
+    current: &Schema,
+    desired: &Schema,
+    plan: &Plan,
+) -> Result<(), SchemaError> {
     let up = plan.up_sql();
-    if let Err((position, message)) = shadows.exec(&mut conn, &up).await {
-        let advice = if message.contains("unsafe use of new value") {
+    if let Err(f) = run(sh, conn, mode, &up).await {
+        let advice = if f.message.contains("unsafe use of new value") {
             "\nnote: a new enum label cannot be used in the transaction that adds it: add the label \
              alone first (schema.sql without its use, makemigrations), then the change that uses it"
         } else {
@@ -51,10 +128,13 @@ pub async fn prove(
         };
         return Err(failed(
             "the up script fails on the current schema",
-            format!("error{position}: {message}{advice}\n--- up script\n{up}"),
+            format!(
+                "error{}: {}{advice}\n--- up script\n{up}",
+                f.position, f.message
+            ),
         ));
     }
-    let after_up = introspect(&mut conn).await?;
+    let after_up = introspect(conn).await?;
     if let Some(r) = residual(&after_up, desired)? {
         return Err(failed(
             "after the up script the schema differs from schema.sql",
@@ -62,18 +142,36 @@ pub async fn prove(
         ));
     }
     let down = plan.down_sql();
-    if let Err((position, message)) = shadows.exec(&mut conn, &down).await {
+    if let Err(f) = run(sh, conn, mode, &down).await {
         return Err(failed(
             "the down script fails after the up script",
-            format!("error{position}: {message}\n--- down script\n{down}"),
+            format!(
+                "error{}: {}\n--- down script\n{down}",
+                f.position, f.message
+            ),
         ));
     }
-    let after_down = introspect(&mut conn).await?;
+    let after_down = introspect(conn).await?;
     if let Some(r) = residual(&after_down, current)? {
         return Err(failed(
             "after the down script the schema differs from what the migrations build",
             r,
         ));
     }
-    close(conn).await
+    Ok(())
+}
+
+/// Runs a script; inside the proof's transaction, deferred constraints are checked right
+/// after it, as its commit would.
+async fn run(
+    sh: &Shadows,
+    conn: &mut PgConnection,
+    mode: Mode,
+    script: &str,
+) -> Result<(), super::shadow::Failed> {
+    sh.exec(conn, script).await?;
+    if mode == Mode::Rollback {
+        sh.exec(conn, "SET CONSTRAINTS ALL IMMEDIATE").await?;
+    }
+    Ok(())
 }

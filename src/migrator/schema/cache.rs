@@ -1,0 +1,272 @@
+//! The persistent databases that make repeated runs fast, on the shadow server:
+//!
+//! - `migrator_cache_blank`: an empty database (template0, UTF8). schema.sql is loaded into it
+//!   inside a transaction that is always rolled back, so no CREATE DATABASE is needed for
+//!   "desired".
+//! - `migrator_cache_<16 hex>`: the state the migrations build, keyed by a SHA-256 over every
+//!   migration's version and up script, in order. Only ever read, or changed inside
+//!   transactions that are rolled back (the proof). Built under a temporary name and renamed
+//!   only after a successful replay, so a failed or interrupted replay never leaves an entry.
+//!   At most [`KEEP`] entries stay after a new one is stored.
+//! - `migrator_cache_schema_<16 hex>`: schema.sql loaded (keyed by a SHA-256 of its text),
+//!   stored the second time in a row the same schema.sql is seen (the blank database's comment
+//!   remembers the last one), so a changing schema.sql never pays a CREATE DATABASE while a
+//!   repeated one (`--check`, re-runs) is only read. Same rules as the replay entries.
+//!
+//! Readers take a shared advisory lock, writers (rolled-back loads and proofs) an exclusive
+//! one, so concurrent runs never see each other's uncommitted changes half-way.
+
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, Row};
+
+use super::SchemaError;
+use super::model::ident;
+use super::shadow::{Shadows, sqlstate};
+use crate::migrator::files::LocalMigration;
+
+/// The blank database loaded with schema.sql.
+pub const BLANK: &str = "migrator_cache_blank";
+/// Name prefixes of the replay entries and of the schema.sql entries.
+pub const REPLAY: &str = "migrator_cache_";
+pub const SCHEMA: &str = "migrator_cache_schema_";
+/// How many entries of each kind stay after a new one is stored.
+pub const KEEP: usize = 3;
+/// Advisory lock key (per database) of the cache databases: "migrator" in ASCII.
+pub const LOCK: i64 = 0x6d69_6772_6174_6f72;
+/// Bumped when what a cache database holds changes meaning.
+const FORMAT: &[u8] = b"migrator-cache-1";
+
+/// `migrator_cache_<16 hex>` for these migrations (version and up script of each, in order).
+pub fn name(migrations: &[LocalMigration]) -> String {
+    let mut h = Sha256::new();
+    h.update(FORMAT);
+    for m in migrations {
+        h.update(m.version.to_be_bytes());
+        h.update((m.up_sql.len() as u64).to_be_bytes());
+        h.update(m.up_sql.as_bytes());
+    }
+    format!("{REPLAY}{}", hex16(h))
+}
+
+fn hex16(h: Sha256) -> String {
+    h.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `migrator_cache_schema_<16 hex>` for this schema.sql text.
+pub fn schema_name(sql: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(FORMAT);
+    h.update(b"schema.sql");
+    h.update(sql.as_bytes());
+    format!("{SCHEMA}{}", hex16(h))
+}
+
+/// Whether `name` is an entry of the kind `prefix` ([`REPLAY`] or [`SCHEMA`]); never the
+/// blank database nor a temporary one.
+pub fn is_entry(prefix: &str, name: &str) -> bool {
+    name.strip_prefix(prefix).is_some_and(|h| {
+        h.len() == 16
+            && h.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+/// Creates the blank database unless it exists (a concurrent creator winning is fine).
+pub async fn ensure_blank(sh: &Shadows) -> Result<(), SchemaError> {
+    let rows = sh
+        .admin_rows(&format!(
+            "SELECT 1 FROM pg_database WHERE datname = '{BLANK}'"
+        ))
+        .await
+        .map_err(|e| sh.err("looking up the blank cache database", &e))?;
+    if !rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!("CREATE DATABASE {BLANK} TEMPLATE template0 ENCODING 'UTF8'");
+    match sh.admin_sql(sql).await {
+        Ok(()) => Ok(()),
+        // 42P04 duplicate_database; 23505 when both creators got past the name check.
+        Err(e) if matches!(sqlstate(&e).as_deref(), Some("42P04" | "23505")) => Ok(()),
+        Err(e) => Err(sh.err(&format!("creating the cache database {BLANK}"), &e)),
+    }
+}
+
+/// True when nothing user-made is in the connected database (the blank one must stay so).
+pub async fn is_blank(sh: &Shadows, conn: &mut PgConnection) -> Result<bool, SchemaError> {
+    let sql = "SELECT NOT EXISTS (SELECT 1 FROM pg_class WHERE oid >= 16384) \
+           AND NOT EXISTS (SELECT 1 FROM pg_type WHERE oid >= 16384) \
+           AND NOT EXISTS (SELECT 1 FROM pg_proc WHERE oid >= 16384) \
+           AND NOT EXISTS (SELECT 1 FROM pg_namespace WHERE oid >= 16384) \
+           AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname <> 'plpgsql') \
+           AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') \
+           AND obj_description('public'::regnamespace, 'pg_namespace') \
+               IS NOT DISTINCT FROM 'standard public schema'";
+    let row = sqlx::query(sql)
+        .fetch_one(conn)
+        .await
+        .map_err(|e| sh.err(&format!("checking that {BLANK} is empty"), &e))?;
+    row.try_get(0)
+        .map_err(|e| sh.err(&format!("checking that {BLANK} is empty"), &e))
+}
+
+/// Drops a polluted blank database (without FORCE: a user of it keeps it, with a note).
+pub async fn drop_blank(sh: &Shadows, why: &str) {
+    let note = match sh
+        .admin_sql(format!("DROP DATABASE IF EXISTS {BLANK}"))
+        .await
+    {
+        Ok(()) => format!("{why}; dropped {BLANK}, the next run recreates it"),
+        Err(e) => format!(
+            "{why}; could not drop {BLANK} ({}): drop it by hand (DROP DATABASE {BLANK})",
+            e.to_string().lines().next().unwrap_or_default()
+        ),
+    };
+    sh.note(note).await;
+}
+
+/// A connection to cache entry `name`, or None when it does not exist (never built, or
+/// pruned by a concurrent run just now).
+pub async fn lookup(sh: &Shadows, name: &str) -> Result<Option<PgConnection>, SchemaError> {
+    match sh.try_connect(name).await {
+        Ok(conn) => Ok(Some(conn)),
+        Err(e) if sqlstate(&e).as_deref() == Some("3D000") => Ok(None),
+        Err(e) => Err(sh.err(&format!("connecting to cache database {name}"), &e)),
+    }
+}
+
+/// Renames the replayed temporary database `tmp` (no open connections) to entry `name`.
+/// False when a concurrent run stored it first: `tmp` stays temporary.
+pub async fn store(sh: &Shadows, tmp: &str, name: &str) -> Result<bool, SchemaError> {
+    let sql = format!("ALTER DATABASE {} RENAME TO {}", ident(tmp), ident(name));
+    match sh.admin_sql(sql).await {
+        Ok(()) => {
+            sh.keep(tmp).await;
+            Ok(true)
+        }
+        Err(e) if matches!(sqlstate(&e).as_deref(), Some("42P04" | "23505")) => Ok(false),
+        Err(e) => Err(sh.err(&format!("storing the replay cache {name}"), &e)),
+    }
+}
+
+/// Whether `key` is the schema.sql entry the previous run asked for (the blank database's
+/// comment), i.e. the same schema.sql came twice in a row and is worth storing.
+pub async fn seen(sh: &Shadows, key: &str) -> Result<bool, SchemaError> {
+    let rows = sh
+        .admin_rows(&format!(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{BLANK}'"
+        ))
+        .await
+        .map_err(|e| sh.err(&format!("reading the comment of {BLANK}"), &e))?;
+    let mut found = false;
+    for r in rows {
+        let c: Option<String> = r
+            .try_get(0)
+            .map_err(|e| sh.err(&format!("reading the comment of {BLANK}"), &e))?;
+        found |= c.as_deref() == Some(key);
+    }
+    Ok(found)
+}
+
+/// Remembers `key` as the last schema.sql entry asked for (a failure only costs speed: noted).
+pub async fn mark_seen(sh: &Shadows, key: &str) {
+    if let Err(e) = sh
+        .admin_sql(format!("COMMENT ON DATABASE {BLANK} IS '{key}'"))
+        .await
+    {
+        let why = e.to_string().lines().next().unwrap_or_default().to_string();
+        sh.note(format!(
+            "cannot comment on {BLANK} ({why}): schema.sql is never cached"
+        ))
+        .await;
+    }
+}
+
+/// Drops entries of kind `prefix` beyond the [`KEEP`] newest (by oid), except `current`. An
+/// entry in use by another session is left in place with a note.
+pub async fn prune(sh: &Shadows, prefix: &str, current: &str) -> Result<(), SchemaError> {
+    let rows = sh
+        .admin_rows("SELECT datname::text FROM pg_database WHERE datname LIKE 'migrator\\_cache\\_%' ORDER BY oid DESC")
+        .await
+        .map_err(|e| sh.err("listing the cache databases", &e))?;
+    let mut names = Vec::new();
+    for r in rows {
+        let n: String = r
+            .try_get(0)
+            .map_err(|e| sh.err("listing the cache databases", &e))?;
+        if is_entry(prefix, &n) {
+            names.push(n);
+        }
+    }
+    for old in names.iter().skip(KEEP).filter(|n| n.as_str() != current) {
+        if let Err(e) = sh
+            .admin_sql(format!("DROP DATABASE IF EXISTS {}", ident(old)))
+            .await
+        {
+            let why = e.to_string().lines().next().unwrap_or_default().to_string();
+            sh.note(format!(
+                "old cache database {old} was not dropped ({why}); it is dropped by a later run"
+            ))
+            .await;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn m(version: i64, sql: &str) -> LocalMigration {
+        LocalMigration {
+            version,
+            description: "x".into(),
+            up_path: PathBuf::from(format!("{version}_x.up.sql")),
+            up_sql: sql.into(),
+            checksum: Vec::new(),
+            down_path: None,
+            down_sql: None,
+            reversible: true,
+        }
+    }
+
+    #[test]
+    fn name_depends_on_every_version_and_script_in_order() {
+        let a = name(&[m(1, "CREATE TABLE a ();"), m(2, "CREATE TABLE b ();")]);
+        assert!(is_entry(REPLAY, &a), "{a}");
+        assert_eq!(a.len(), "migrator_cache_".len() + 16);
+        assert_eq!(
+            a,
+            name(&[m(1, "CREATE TABLE a ();"), m(2, "CREATE TABLE b ();")])
+        );
+        for other in [
+            name(&[m(1, "CREATE TABLE a ();"), m(2, "CREATE TABLE c ();")]),
+            name(&[m(1, "CREATE TABLE a ();"), m(3, "CREATE TABLE b ();")]),
+            name(&[m(2, "CREATE TABLE b ();"), m(1, "CREATE TABLE a ();")]),
+            name(&[m(1, "CREATE TABLE a ();")]),
+            // The length prefix keeps script boundaries apart.
+            name(&[m(1, "CREATE TABLE a ();CREATE TABLE b ();")]),
+            name(&[]),
+        ] {
+            assert_ne!(a, other);
+        }
+    }
+
+    #[test]
+    fn only_hash_names_are_entries() {
+        assert!(is_entry(REPLAY, "migrator_cache_0123456789abcdef"));
+        assert!(!is_entry(REPLAY, BLANK));
+        assert!(!is_entry(REPLAY, "migrator_cache_0123456789ABCDEF"));
+        assert!(!is_entry(REPLAY, "migrator_cache_0123456789abcde"));
+        assert!(!is_entry(REPLAY, "migrator_shadow_1_2_3"));
+        let s = schema_name("CREATE TABLE t ();");
+        assert!(is_entry(SCHEMA, &s) && !is_entry(REPLAY, &s), "{s}");
+        assert!(!is_entry(SCHEMA, "migrator_cache_0123456789abcdef"));
+        assert_ne!(s, schema_name("CREATE TABLE u ();"));
+        assert_eq!(s, schema_name("CREATE TABLE t ();"));
+    }
+}
