@@ -4,7 +4,7 @@
 use admin::migrator::files;
 use admin::migrator::schema::cache;
 
-use super::autogen::{files as listed, make, read, schema};
+use super::autogen::{make, read, schema};
 use crate::common::{Project, pg, wait};
 
 /// Text that makes a project's migrations (hence its cache key) unlike any other test's.
@@ -110,7 +110,8 @@ async fn second_run_reads_the_cache_and_a_changed_migration_invalidates_it() {
         .stderr_has("migrations replayed, now cached");
 
     // Editing an applied migration's file changes the key: the stale state is not used.
-    let init_file = listed(&p)
+    let init_file = p
+        .files()
         .into_iter()
         .find(|f| f.ends_with("_init.up.sql"))
         .unwrap_or_default();
@@ -168,7 +169,7 @@ async fn a_failing_replay_leaves_neither_a_temporary_database_nor_a_cache_entry(
         .stderr_has("replaying migration")
         .stderr_has("intger");
     assert_eq!(oid(&cache_name(&p)).await, None);
-    assert!(listed(&p).len() == 1, "nothing written");
+    assert!(p.files().len() == 1, "nothing written");
 }
 
 #[tokio::test]
@@ -234,7 +235,7 @@ async fn interrupted_replay_leaves_no_temporary_database_nor_busy_backend() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(sleeping, 0, "the blank database's backend was ended");
-    assert!(listed(&p).len() == 1, "nothing written");
+    assert!(p.files().len() == 1, "nothing written");
 }
 
 #[tokio::test]
