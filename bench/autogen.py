@@ -437,8 +437,9 @@ def report(args, results: dict, meta: dict) -> str:
     lines += [
         "",
         "Runs (s) and where migrator's time goes (median of its `-v` phase timings: shadow databases "
-        "built = replay migrations + load schema.sql; diff = introspect both + diff; proof = copy + up + "
-        "re-diff + down + re-diff; the rest is process start, file scan, connect and drops):",
+        "built = replay migrations (or a cache hit) + load schema.sql; diff = introspect both + diff; "
+        "proof = up + re-diff + down + re-diff in one rolled-back transaction; the rest is process "
+        "start, file scan, connect and drops):",
         "",
         "| Scenario | N | migrator runs | shadow / diff / proof (ms) | Alembic runs |",
         "|---|---:|---|---|---|",
