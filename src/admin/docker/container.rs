@@ -152,6 +152,20 @@ fn choose(summaries: Vec<ContainerSummary>, project: &str, service: &str) -> Con
     }
 }
 
+async fn inspect(
+    docker: &Docker,
+    container: &str,
+) -> Result<bollard::models::ContainerInspectResponse, DockerError> {
+    docker
+        .inspect_container(container, None)
+        .await
+        .map_err(|source| DockerError::Api {
+            call: "inspect container",
+            target: format!("container {container}"),
+            source: Box::new(source),
+        })
+}
+
 /// The container's configured environment (`Config.Env` from inspect) as a map. The values may
 /// be secrets: callers report only set / empty / missing, never a value. An entry without `=`
 /// maps to an empty value.
@@ -159,14 +173,7 @@ pub async fn container_env(
     docker: &Docker,
     container: &str,
 ) -> Result<BTreeMap<String, String>, DockerError> {
-    let inspect = docker
-        .inspect_container(container, None)
-        .await
-        .map_err(|source| DockerError::Api {
-            call: "inspect container",
-            target: format!("container {container}"),
-            source: Box::new(source),
-        })?;
+    let inspect = inspect(docker, container).await?;
     Ok(parse_env(
         inspect.config.and_then(|c| c.env).unwrap_or_default(),
     ))
@@ -189,14 +196,7 @@ pub enum Readiness {
 
 /// The container's readiness from inspect.
 pub async fn readiness(docker: &Docker, container: &str) -> Result<Readiness, DockerError> {
-    let inspect = docker
-        .inspect_container(container, None)
-        .await
-        .map_err(|source| DockerError::Api {
-            call: "inspect container",
-            target: format!("container {container}"),
-            source: Box::new(source),
-        })?;
+    let inspect = inspect(docker, container).await?;
     let state = inspect.state.unwrap_or_default();
     let status = state
         .status
