@@ -27,14 +27,9 @@ MIRROR="${ADMIN_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SECURITY_MIRROR="${ADMIN_DEBIAN_SECURITY:-http://deb.debian.org/debian-security}"
 SUITE=bookworm
 
-log() { printf 'base-image: %s\n' "$*" >&2; }
-die() {
-    printf 'base-image: error: %s\n' "$1" >&2
-    shift
-    local line
-    for line in "$@"; do printf '%s\n' "$line" >&2; done
-    exit 1
-}
+LOG_PREFIX=base-image
+# shellcheck source=docker/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 FORCE=0
 PULL=1

@@ -28,14 +28,9 @@ API_REPO="${ADMIN_API_REPO:-admin-api}"
 DB_REPO="${ADMIN_DB_REPO:-admin-db}"
 ALIAS="${ADMIN_IMAGE_ALIAS:-local}"
 
-log() { printf 'build: %s\n' "$*" >&2; }
-die() {
-    printf 'build: error: %s\n' "$1" >&2
-    shift
-    local line
-    for line in "$@"; do printf '%s\n' "$line" >&2; done
-    exit 1
-}
+LOG_PREFIX=build
+# shellcheck source=docker/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CARGO=1
 PRUNE=0
