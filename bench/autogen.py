@@ -273,10 +273,18 @@ def count(pattern: str, text: str) -> int:
     return len(re.findall(pattern, text, flags=re.MULTILINE))
 
 
-def run_ours(args, server: Server, fx: Path, sc: str, n: int, run_dir: Path) -> tuple[float, tuple | None]:
+def run_ours(
+    args, server: Server, fx: Path, sc: str, n: int, run_dir: Path, edit: str | None = None
+) -> tuple[float, tuple | None]:
+    """One makemigrations run; with `edit`, schema.sql gets that comment appended first (as if
+    the user had just saved it: a new text, so no cached schema.sql database can be used)."""
     mig = run_dir / "migrations"
     shutil.copytree(fx / ("migrations_empty" if sc == "a" else "migrations_init"), mig)
     schema = fx / ("schema_extra.sql" if sc == "b" else "schema_base.sql")
+    if edit is not None:
+        edited = run_dir / "schema.sql"
+        edited.write_text(schema.read_text() + f"\n-- {edit}\n")
+        schema = edited
     before = set(os.listdir(mig))
     env = dict(os.environ, DATABASE_URL=server.cluster.url, MIGRATIONS_DIR=str(mig), NO_COLOR="1")
     env.pop("SHADOW_DATABASE_URL", None)
@@ -321,9 +329,14 @@ def run_ours(args, server: Server, fx: Path, sc: str, n: int, run_dir: Path) -> 
     return elapsed, phases
 
 
-def run_alembic(args, server: Server, fx: Path, sc: str, n: int) -> float:
+def run_alembic(args, server: Server, fx: Path, sc: str, n: int, edit: str | None = None) -> float:
+    """One `revision --autogenerate` run; with `edit`, models.py gets that comment appended first
+    (so Python recompiles it, as after the user saved it)."""
     proj = fx / f"alembic_{sc}"
     versions = proj / "versions"
+    if edit is not None:
+        models = proj / "models.py"
+        models.write_text(models.read_text() + f"# {edit}\n")
     for f in versions.glob("*.py"):
         if f.name != "0001_init.py":
             f.unlink()
@@ -365,36 +378,51 @@ def bench_size(args, server: Server, work: Path, n: int, results: dict) -> None:
     log(f"== N={n}: writing fixtures and the Alembic base database")
     fx = write_fixtures(work, n, server)["dir"]
     with_alembic = n in args.alembic_sizes
+    # The floor: PostgreSQL alone executing schema.sql once (one message, one rolled-back
+    # transaction, like migrator's loads), on an empty database.
+    floor = Cell()
+    results[("floor", n)] = {"floor": floor}
+    server.recreate("bench_floor")
+    base = (fx / "schema_base.sql").read_text()
+    for i in range(args.warmup + args.runs):
+        start = time.perf_counter()
+        server.execute(f"BEGIN;\n{base}\nROLLBACK;", db="bench_floor")
+        t = time.perf_counter() - start
+        if i >= args.warmup:
+            floor.times.append(t)
+        log(f"   {'PostgreSQL executes schema.sql':<38} N={n:<5} {'psycopg2':<16} {i:<9} {t:8.3f} s")
+    server.execute('DROP DATABASE IF EXISTS "bench_floor" WITH (FORCE)')
     for sc in args.scenarios:
-        ours, alem = Cell(), Cell()
-        results[(sc, n)] = (ours, alem if with_alembic else None)
+        cells = {k: Cell() for k in ("ours", "ours_edited", "alembic", "alembic_edited")}
+        results[(sc, n)] = cells if with_alembic else {k: v for k, v in cells.items() if k.startswith("ours")}
         for i in range(args.warmup + args.runs):
             label = "warm-up" if i < args.warmup else f"run {i - args.warmup + 1}/{args.runs}"
-            run_dir = Path(tempfile.mkdtemp(prefix=f"ours-{sc}-", dir=work))
-            if not ours.timed_out:
+            for key in results[(sc, n)]:
+                cell = cells[key]
+                if cell.timed_out:
+                    continue
+                edit = f"edit {sc} {n} {i} {time.time_ns()}" if key.endswith("_edited") else None
+                tool = f"{'migrator' if key.startswith('ours') else 'alembic'}{' edited' if edit else ''}"
+                run_dir = Path(tempfile.mkdtemp(prefix=f"{key}-{sc}-", dir=work))
                 try:
-                    t, phases = run_ours(args, server, fx, sc, n, run_dir)
+                    phases = None
+                    if key.startswith("ours"):
+                        t, phases = run_ours(args, server, fx, sc, n, run_dir, edit)
+                    else:
+                        t = run_alembic(args, server, fx, sc, n, edit)
                     if i >= args.warmup:
-                        ours.times.append(t)
+                        cell.times.append(t)
                         if phases:
-                            ours.phases.append(phases)
-                    log(f"   {SCENARIOS[sc]:<38} N={n:<5} migrator {label:<9} {t:8.3f} s")
+                            cell.phases.append(phases)
+                    log(f"   {SCENARIOS[sc]:<38} N={n:<5} {tool:<16} {label:<9} {t:8.3f} s")
                 except Timeout:
-                    ours.timed_out = True
-                    log(f"   {SCENARIOS[sc]:<38} N={n:<5} migrator {label}: > {args.limit:.0f} s, skipping")
+                    cell.timed_out = True
+                    log(f"   {SCENARIOS[sc]:<38} N={n:<5} {tool} {label}: > {args.limit:.0f} s, skipping")
                     for name in server.shadow_leftovers():
                         server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            if not args.keep:
-                shutil.rmtree(run_dir)
-            if with_alembic and not alem.timed_out:
-                try:
-                    t = run_alembic(args, server, fx, sc, n)
-                    if i >= args.warmup:
-                        alem.times.append(t)
-                    log(f"   {SCENARIOS[sc]:<38} N={n:<5} alembic  {label:<9} {t:8.3f} s")
-                except Timeout:
-                    alem.timed_out = True
-                    log(f"   {SCENARIOS[sc]:<38} N={n:<5} alembic  {label}: > {args.limit:.0f} s, skipping")
+                finally:
+                    if not args.keep:
+                        shutil.rmtree(run_dir)
     server.execute(f'DROP DATABASE IF EXISTS "bench_base_{n}" WITH (FORCE)')
     server.execute('DROP DATABASE IF EXISTS "bench_alembic" WITH (FORCE)')
 
@@ -404,6 +432,21 @@ def fmt(v: float | None, limit: float) -> str:
 
 
 def report(args, results: dict, meta: dict) -> str:
+    keys = sorted((k for k in results if k[0] != "floor"), key=lambda k: (k[1], k[0]))
+
+    def cell(k: tuple, name: str) -> Cell | None:
+        return results[k].get(name)
+
+    def med(c: Cell | None) -> str:
+        return "not run" if c is None else fmt(c.median(), args.limit)
+
+    def ratio(a: Cell | None, o: Cell | None) -> str:
+        if a is None or o is None or o.median() is None:
+            return "–"
+        if a.median() is None:
+            return f"> {args.limit / o.median():.0f}×"
+        return f"{a.median() / o.median():.1f}×"
+
     lines = [
         "# Autogenerate benchmark: `migrator makemigrations` vs `alembic revision --autogenerate`",
         "",
@@ -415,41 +458,62 @@ def report(args, results: dict, meta: dict) -> str:
         f"{psycopg2.__version__.split()[0]}, Python {platform.python_version()}; "
         "`compare_type=True, compare_server_default=True`",
         f"- Each cell: median wall time of {args.runs} whole CLI invocations after {args.warmup} warm-up, "
-        "fresh migrations folder / database per run, tools alternating; every run's output verified.",
+        "fresh migrations folder / database per run, the four kinds of run alternating; every run's "
+        "output verified.",
+        "- **repeat**: the same schema.sql / models.py as the run before (migrator's schema.sql "
+        "and replay caches are warm). **edited**: schema.sql / models.py was just saved with a new "
+        "comment line, so migrator must load schema.sql into PostgreSQL again (the replay cache of "
+        "the unchanged migrations still counts) and Python recompiles models.py. An edit is how "
+        "makemigrations is usually run.",
         "",
-        "| Scenario | N tables | migrator (s) | Alembic (s) | Alembic / migrator |",
-        "|---|---:|---:|---:|---:|",
+        "| Scenario | N tables | migrator repeat (s) | migrator edited (s) | Alembic repeat (s) "
+        "| Alembic edited (s) | Alembic / migrator (repeat, edited) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for (sc, n), (ours, alem) in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        o = ours.median()
-        if alem is None:
-            a_txt, ratio = "not run", "–"
-        else:
-            a = alem.median()
-            a_txt = fmt(a, args.limit)
-            if o is not None and a is not None:
-                ratio = f"{a / o:.1f}×"
-            elif o is not None:
-                ratio = f"> {args.limit / o:.0f}×"
-            else:
-                ratio = "–"
-        lines.append(f"| {SCENARIOS[sc].replace('N ', f'{n} ')} | {n} | {fmt(o, args.limit)} | {a_txt} | {ratio} |")
+    for k in keys:
+        sc, n = k
+        o, oe, a, ae = (cell(k, x) for x in ("ours", "ours_edited", "alembic", "alembic_edited"))
+        lines.append(
+            f"| {SCENARIOS[sc].replace('N ', f'{n} ')} | {n} | {med(o)} | {med(oe)} | {med(a)} | {med(ae)} "
+            f"| {ratio(a, o)}, {ratio(ae, oe)} |"
+        )
+    floors = [(n, results[("floor", n)]["floor"]) for (f, n) in sorted(results) if f == "floor"]
+    if floors:
+        lines += [
+            "",
+            "The floor: PostgreSQL alone executing the N-table schema.sql once in one rolled-back "
+            "transaction (psycopg2, one message), median of the same runs: "
+            + "; ".join(f"N={n}: {fmt(c.median(), args.limit)} s" for n, c in floors)
+            + ". After an edit, migrator executes about that much DDL twice in scenario (a) "
+            "(schema.sql into the blank database, then the generated up script in the proof) "
+            "and once when schema.sql is unchanged (the proof).",
+        ]
     lines += [
         "",
         "Runs (s) and where migrator's time goes (median of its `-v` phase timings: shadow databases "
-        "built = replay migrations (or a cache hit) + load schema.sql; diff = introspect both + diff; "
-        "proof = up + re-diff + down + re-diff in one rolled-back transaction; the rest is process "
-        "start, file scan, connect and drops):",
+        "built = replay migrations (or a cache hit) + load schema.sql (or a cache hit); diff = "
+        "introspect both + diff; proof = up + re-diff + down + re-diff in one rolled-back "
+        "transaction; the rest is process start, file scan, connect and drops):",
         "",
-        "| Scenario | N | migrator runs | shadow / diff / proof (ms) | Alembic runs |",
-        "|---|---:|---|---|---|",
+        "| Scenario | N | run | migrator runs | shadow / diff / proof (ms) | Alembic runs |",
+        "|---|---:|---|---|---|---|",
     ]
-    for (sc, n), (ours, alem) in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        runs = lambda c: ", ".join(f"{t:.3f}" for t in c.times) + (" (timed out)" if c.timed_out else "")  # noqa: E731
-        ph = "–"
-        if ours.phases:
-            ph = " / ".join(str(int(statistics.median(p[k] for p in ours.phases))) for k in range(3))
-        lines.append(f"| {sc} | {n} | {runs(ours)} | {ph} | {runs(alem) if alem else 'not run'} |")
+
+    def runs(c: Cell | None) -> str:
+        if c is None:
+            return "not run"
+        return ", ".join(f"{t:.3f}" for t in c.times) + (" (timed out)" if c.timed_out else "")
+
+    for k in keys:
+        sc, n = k
+        for kind, o, a in (
+            ("repeat", cell(k, "ours"), cell(k, "alembic")),
+            ("edited", cell(k, "ours_edited"), cell(k, "alembic_edited")),
+        ):
+            ph = "–"
+            if o is not None and o.phases:
+                ph = " / ".join(str(int(statistics.median(p[j] for p in o.phases))) for j in range(3))
+            lines.append(f"| {sc} | {n} | {kind} | {runs(o)} | {ph} | {runs(a)} |")
     return "\n".join(lines) + "\n"
 
 

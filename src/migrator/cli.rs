@@ -75,7 +75,7 @@ pub struct MakemigrationsArgs {
     /// Use only temporary shadow databases. By default the state the migrations build is
     /// kept between runs in `migrator_cache_<hash>` databases on the shadow server (the 3
     /// newest stay), schema.sql is loaded into `migrator_cache_blank` inside a transaction
-    /// that is rolled back, and a schema.sql seen twice in a row is kept as
+    /// that is rolled back, and a schema.sql seen again within 8 runs is kept as
     /// `migrator_cache_schema_<hash>`; drop those databases freely, they are rebuilt.
     #[arg(long)]
     pub no_cache: bool,

@@ -130,6 +130,33 @@ async fn second_run_reads_the_cache_and_a_changed_migration_invalidates_it() {
 }
 
 #[tokio::test]
+async fn a_schema_that_comes_back_after_another_one_is_stored() {
+    let p = Project::new().await;
+    let m = marker();
+    let first = format!("{USERS};\nCOMMENT ON TABLE users IS 'back {m}';\n");
+    let other = format!("{USERS};\nCOMMENT ON TABLE users IS 'other {m}';\n");
+    let (key, other_key) = (cache::schema_name(&first), cache::schema_name(&other));
+    for text in [&first, &other] {
+        schema(&p, text);
+        make(&p, &["--check"])
+            .await
+            .code(1)
+            .stderr_has("table public.users");
+    }
+    assert_eq!(oid(&key).await, None, "asked for once: not stored");
+    schema(&p, &first);
+    make(&p, &["--check"])
+        .await
+        .code(1)
+        .stderr_has("table public.users");
+    assert!(
+        oid(&key).await.is_some(),
+        "asked for again with another schema.sql in between: stored as {key}"
+    );
+    assert_eq!(oid(&other_key).await, None, "asked for once: not stored");
+}
+
+#[tokio::test]
 async fn no_cache_leaves_no_database_behind() {
     let p = Project::new().await;
     let m = marker();
@@ -170,6 +197,24 @@ async fn a_failing_replay_leaves_neither_a_temporary_database_nor_a_cache_entry(
         .stderr_has("intger");
     assert_eq!(oid(&cache_name(&p)).await, None);
     assert!(p.files().len() == 1, "nothing written");
+}
+
+#[tokio::test]
+async fn a_replay_failing_while_schema_sql_gets_its_database_leaves_no_database() {
+    // With --no-cache both halves create a temporary database at the same time; the replay
+    // fails at once, which drops the other half mid-CREATE DATABASE. Repeated, as the race
+    // is a matter of milliseconds.
+    let p = Project::new().await;
+    p.add(1, "bad", "CREATE TABLE t (id intger);\n", None);
+    schema(&p, "CREATE TABLE t (id integer);\n");
+    for _ in 0..16 {
+        // make() checks that no migrator_shadow_<pid>_* database is left.
+        make(&p, &["-m", "x", "--no-cache"])
+            .await
+            .code(7)
+            .stderr_has("intger");
+    }
+    assert_eq!(p.files().len(), 1, "nothing written");
 }
 
 #[tokio::test]

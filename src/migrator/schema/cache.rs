@@ -9,9 +9,10 @@
 //!   only after a successful replay, so a failed or interrupted replay never leaves an entry.
 //!   At most [`KEEP`] entries stay after a new one is stored.
 //! - `migrator_cache_schema_<16 hex>`: schema.sql loaded (keyed by a SHA-256 of its text),
-//!   stored the second time in a row the same schema.sql is seen (the blank database's comment
-//!   remembers the last one), so a changing schema.sql never pays a CREATE DATABASE while a
-//!   repeated one (`--check`, re-runs) is only read. Same rules as the replay entries.
+//!   stored when the same schema.sql comes again within [`RECENT`] runs (the blank database's
+//!   comment remembers the last keys asked for), so a changing schema.sql never pays a CREATE
+//!   DATABASE while a repeated one (`--check`, re-runs, switching between two branches) is only
+//!   read. Same rules as the replay entries.
 //!
 //! Readers take a shared advisory lock, writers (rolled-back loads and proofs) an exclusive
 //! one, so concurrent runs never see each other's uncommitted changes half-way.
@@ -152,30 +153,55 @@ pub async fn store(sh: &Shadows, tmp: &str, name: &str) -> Result<bool, SchemaEr
     }
 }
 
-/// Whether `key` is the schema.sql entry the previous run asked for (the blank database's
-/// comment), i.e. the same schema.sql came twice in a row and is worth storing.
-pub async fn seen(sh: &Shadows, key: &str) -> Result<bool, SchemaError> {
+/// How many recently asked-for schema.sql keys the blank database's comment remembers.
+pub const RECENT: usize = 8;
+
+/// The keys in the blank database's comment, newest first (anything else in it is ignored).
+fn recent_keys(comment: Option<&str>) -> Vec<&str> {
+    comment
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter(|k| is_entry(SCHEMA, k))
+        .take(RECENT)
+        .collect()
+}
+
+/// The comment that remembers `key` first, then up to [`RECENT`] - 1 of the earlier ones.
+fn remember(comment: Option<&str>, key: &str) -> String {
+    let mut keys = vec![key];
+    keys.extend(recent_keys(comment).into_iter().filter(|k| *k != key));
+    keys.truncate(RECENT);
+    keys.join(" ")
+}
+
+/// The blank database's comment: the schema.sql keys recent runs asked for.
+async fn blank_comment(sh: &Shadows) -> Result<Option<String>, SchemaError> {
     let rows = sh
         .admin_rows(&format!(
             "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{BLANK}'"
         ))
         .await
         .map_err(|e| sh.err(&format!("reading the comment of {BLANK}"), &e))?;
-    let mut found = false;
+    let mut comment = None;
     for r in rows {
-        let c: Option<String> = r
+        comment = r
             .try_get(0)
             .map_err(|e| sh.err(&format!("reading the comment of {BLANK}"), &e))?;
-        found |= c.as_deref() == Some(key);
     }
-    Ok(found)
+    Ok(comment)
 }
 
-/// Remembers `key` as the last schema.sql entry asked for (a failure only costs speed: noted).
-pub async fn mark_seen(sh: &Shadows, key: &str) {
-    if let Err(e) = sh
-        .admin_sql(format!("COMMENT ON DATABASE {BLANK} IS '{key}'"))
-        .await
+/// Whether one of the last [`RECENT`] runs asked for schema.sql entry `key` (so the same
+/// schema.sql came again and is worth storing); remembers `key` either way (a failure to
+/// remember only costs speed: noted).
+pub async fn seen(sh: &Shadows, key: &str) -> Result<bool, SchemaError> {
+    let comment = blank_comment(sh).await?;
+    let found = recent_keys(comment.as_deref()).contains(&key);
+    let updated = remember(comment.as_deref(), key);
+    if !found
+        && let Err(e) = sh
+            .admin_sql(format!("COMMENT ON DATABASE {BLANK} IS '{updated}'"))
+            .await
     {
         let why = e.to_string().lines().next().unwrap_or_default().to_string();
         sh.note(format!(
@@ -183,6 +209,7 @@ pub async fn mark_seen(sh: &Shadows, key: &str) {
         ))
         .await;
     }
+    Ok(found)
 }
 
 /// Drops entries of kind `prefix` beyond the [`KEEP`] newest (by oid), except `current`. An
@@ -254,6 +281,33 @@ mod tests {
         ] {
             assert_ne!(a, other);
         }
+    }
+
+    #[test]
+    fn the_comment_remembers_the_recent_schema_keys_newest_first() {
+        let k = |i: usize| schema_name(&format!("CREATE TABLE t{i} ();"));
+        let mut comment: Option<String> = None;
+        for i in 0..RECENT {
+            assert!(!recent_keys(comment.as_deref()).contains(&k(i).as_str()));
+            comment = Some(remember(comment.as_deref(), &k(i)));
+        }
+        let keys = recent_keys(comment.as_deref());
+        assert_eq!(keys.len(), RECENT);
+        assert_eq!(keys[0], k(RECENT - 1));
+        assert_eq!(keys[RECENT - 1], k(0));
+        // Asking again moves a key to the front without duplicating it.
+        let again = remember(comment.as_deref(), &k(3));
+        let keys = recent_keys(Some(&again));
+        assert_eq!((keys.len(), keys[0]), (RECENT, k(3).as_str()));
+        assert_eq!(keys.iter().filter(|x| **x == k(3)).count(), 1);
+        // One more new key pushes the oldest out.
+        let more = remember(comment.as_deref(), &k(RECENT));
+        let keys = recent_keys(Some(&more));
+        assert_eq!(keys.len(), RECENT);
+        assert!(!keys.contains(&k(0).as_str()) && keys.contains(&k(1).as_str()));
+        // A foreign comment (the first format, or a person's note) is ignored, not kept.
+        assert_eq!(remember(Some("hello there"), &k(1)), k(1));
+        assert!(recent_keys(Some("migrator_cache_0123456789abcdef")).is_empty());
     }
 
     #[test]

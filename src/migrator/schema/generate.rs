@@ -195,7 +195,7 @@ async fn desired_blank(sh: &Shadows, req: &Request<'_>) -> Result<Option<Schema>
 }
 
 /// "Desired": a stored schema.sql entry; else the blank database (remembering this
-/// schema.sql), or a stored entry when the same schema.sql came twice in a row.
+/// schema.sql), or a new stored entry when the same schema.sql came again recently.
 async fn desired(sh: &Shadows, req: &Request<'_>) -> Result<Schema, SchemaError> {
     if !req.cache {
         return desired_temp(sh, req, None).await;
@@ -212,7 +212,6 @@ async fn desired(sh: &Shadows, req: &Request<'_>) -> Result<Schema, SchemaError>
     if cache::seen(sh, &key).await? {
         return desired_temp(sh, req, Some(&key)).await;
     }
-    cache::mark_seen(sh, &key).await;
     match desired_blank(sh, req).await? {
         Some(schema) => Ok(schema),
         None => desired_temp(sh, req, None).await,

@@ -43,6 +43,9 @@ pub struct Shadows {
     created: Mutex<Vec<String>>,
     /// Backends on persistent databases that may still be busy; terminated on error paths.
     backends: Mutex<Vec<i32>>,
+    /// Backends that may still be running a CREATE DATABASE of ours (its future was dropped:
+    /// the other half of the run failed, or Ctrl-C); ended and waited for before the drops.
+    creators: Mutex<Vec<i32>>,
     /// Warnings for the command to print.
     notes: Mutex<Vec<String>>,
 }
@@ -67,6 +70,7 @@ impl Shadows {
             secrets,
             created: Mutex::new(Vec::new()),
             backends: Mutex::new(Vec::new()),
+            creators: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
         })
     }
@@ -117,17 +121,31 @@ impl Shadows {
     }
 
     /// Creates an empty temporary database; returns its name (recorded for the cleanup
-    /// before it exists).
+    /// before it exists). It runs on a connection of its own whose backend is recorded too:
+    /// if this future is dropped mid-way the server still finishes the CREATE DATABASE, so the
+    /// cleanup ends that backend and waits for it before dropping.
     pub async fn create(&self) -> Result<String, SchemaError> {
         let name = Self::new_name();
+        let doing = format!("creating shadow database {name}");
         self.created.lock().await.push(name.clone());
+        let mut conn = PgConnection::connect_with(&self.options)
+            .await
+            .map_err(|e| self.err(&doing, &e))?;
+        let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|e| self.err(&doing, &e))?;
+        self.creators.lock().await.push(pid);
         let sql = format!(
             "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'",
             ident(&name)
         );
-        self.admin_sql(sql)
+        sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(&mut conn)
             .await
-            .map_err(|e| self.err(&format!("creating shadow database {name}"), &e))?;
+            .map_err(|e| self.err(&doing, &e))?;
+        self.creators.lock().await.retain(|p| *p != pid);
+        conn.close().await.map_err(|e| self.err(&doing, &e))?;
         Ok(name)
     }
 
@@ -181,6 +199,15 @@ impl Shadows {
     pub async fn drop_all(self) -> Result<(), SchemaError> {
         let mut first = None;
         let mut admin = self.admin.into_inner();
+        let creators = self.creators.into_inner();
+        if !creators.is_empty()
+            && let Err(e) = end_and_wait(&mut admin, &creators).await
+        {
+            first.get_or_insert(SchemaError::Shadow {
+                doing: "ending an interrupted CREATE DATABASE".into(),
+                message: redact::scrub(&e.to_string(), &self.secrets),
+            });
+        }
         let backends = self.backends.into_inner();
         if !backends.is_empty() {
             let ended = sqlx::query(
@@ -276,6 +303,32 @@ impl Shadows {
             }
         }
         Ok(())
+    }
+}
+
+/// Terminates our backends `pids` and waits (up to 30 s) until they are gone: a CREATE
+/// DATABASE ended this way removes what it made; one that already finished leaves a database
+/// the drops that follow remove.
+async fn end_and_wait(admin: &mut PgConnection, pids: &[i32]) -> Result<(), sqlx::Error> {
+    let ours = "pid = ANY($1) AND application_name = 'migrator-shadow'";
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {ours}"
+    )))
+    .bind(pids)
+    .fetch_all(&mut *admin)
+    .await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let left: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE {ours}"
+        )))
+        .bind(pids)
+        .fetch_one(&mut *admin)
+        .await?;
+        if left == 0 || std::time::Instant::now() >= deadline {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 
