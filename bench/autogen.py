@@ -53,6 +53,15 @@ SCENARIOS = {
     "c": "(c) no change",
 }
 INIT_VERSION = "20240101000000"
+# The kinds of run per scenario: migrator with its shadow databases on the app's server, on a
+# dedicated scratch server (as the reference stack's `shadow` service), and Alembic; each
+# "repeat" (same inputs again) and "edited" (schema.sql / models.py just saved).
+KINDS = ("ours", "ours_edited", "ours_shadow", "ours_shadow_edited", "alembic", "alembic_edited")
+# The reference stack's `shadow` service settings (compose/docker-compose.yml), data on tmpfs.
+SHADOW_OPTS = (
+    "-c fsync=off -c full_page_writes=off -c synchronous_commit=off -c wal_level=minimal "
+    "-c max_wal_senders=0"
+)
 PHASES = re.compile(
     r"shadow databases built in (\d+) ms, diff in (\d+) ms(?:, proof in (\d+) ms)?"
 )
@@ -274,7 +283,8 @@ def count(pattern: str, text: str) -> int:
 
 
 def run_ours(
-    args, server: Server, fx: Path, sc: str, n: int, run_dir: Path, edit: str | None = None
+    args, server: Server, fx: Path, sc: str, n: int, run_dir: Path, edit: str | None = None,
+    shadow: "Server | None" = None,
 ) -> tuple[float, tuple | None]:
     """One makemigrations run; with `edit`, schema.sql gets that comment appended first (as if
     the user had just saved it: a new text, so no cached schema.sql database can be used)."""
@@ -288,6 +298,8 @@ def run_ours(
     before = set(os.listdir(mig))
     env = dict(os.environ, DATABASE_URL=server.cluster.url, MIGRATIONS_DIR=str(mig), NO_COLOR="1")
     env.pop("SHADOW_DATABASE_URL", None)
+    if shadow is not None:
+        env["SHADOW_DATABASE_URL"] = shadow.cluster.url
     env.pop("SCHEMA_FILE", None)
     cmd = [str(args.migrator), "-v", "makemigrations", "-m", "x", "--schema", str(schema)]
     elapsed, proc = timed(cmd, cwd=run_dir, env=env, limit=args.limit)
@@ -321,7 +333,7 @@ def run_ours(
         bad = {k: v for k, v in checks.items() if v[0] != v[1]}
         if bad:
             fail("migrator", sc, n, f"unexpected migration content (got, expected): {bad}", proc, hint)
-    leftovers = server.shadow_leftovers()
+    leftovers = server.shadow_leftovers() + (shadow.shadow_leftovers() if shadow else [])
     if leftovers:
         fail("migrator", sc, n, f"shadow databases left behind: {leftovers[:3]}", proc, hint)
     m = PHASES.search(proc.stderr)
@@ -329,7 +341,7 @@ def run_ours(
     return elapsed, phases
 
 
-def run_alembic(args, server: Server, fx: Path, sc: str, n: int, edit: str | None = None) -> float:
+def run_alembic(args, server: Server, fx: Path, sc: str, n: int, db: str, edit: str | None = None) -> float:
     """One `revision --autogenerate` run; with `edit`, models.py gets that comment appended first
     (so Python recompiles it, as after the user saved it)."""
     proj = fx / f"alembic_{sc}"
@@ -340,8 +352,7 @@ def run_alembic(args, server: Server, fx: Path, sc: str, n: int, edit: str | Non
     for f in versions.glob("*.py"):
         if f.name != "0001_init.py":
             f.unlink()
-    db = "bench_alembic"
-    server.recreate(db, "template0" if sc == "a" else f"bench_base_{n}")
+    # `db` is a fresh copy made before the scenario's runs (see bench_size).
     env = dict(os.environ, BENCH_ALEMBIC_URL=server.cluster.db_url(db).replace("postgresql://", "postgresql+psycopg2://", 1))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     cmd = [str(args.alembic), "-c", str(proj / "alembic.ini"), "revision", "--autogenerate", "-m", "x"]
@@ -374,7 +385,7 @@ def run_alembic(args, server: Server, fx: Path, sc: str, n: int, edit: str | Non
 # Driver
 
 
-def bench_size(args, server: Server, work: Path, n: int, results: dict) -> None:
+def bench_size(args, server: Server, shadow: Server, work: Path, n: int, results: dict) -> None:
     log(f"== N={n}: writing fixtures and the Alembic base database")
     fx = write_fixtures(work, n, server)["dir"]
     with_alembic = n in args.alembic_sizes
@@ -393,8 +404,17 @@ def bench_size(args, server: Server, work: Path, n: int, results: dict) -> None:
         log(f"   {'PostgreSQL executes schema.sql':<38} N={n:<5} {'psycopg2':<16} {i:<9} {t:8.3f} s")
     server.execute('DROP DATABASE IF EXISTS "bench_floor" WITH (FORCE)')
     for sc in args.scenarios:
-        cells = {k: Cell() for k in ("ours", "ours_edited", "alembic", "alembic_edited")}
+        cells = {k: Cell() for k in KINDS}
         results[(sc, n)] = cells if with_alembic else {k: v for k, v in cells.items() if k.startswith("ours")}
+        # One fresh database per Alembic run, made up front: dropping or recreating one
+        # between runs would force a checkpoint just before the next run of either tool.
+        alembic_dbs = [f"bench_alembic_{k}_{i}" for k in ("repeat", "edited") for i in range(args.warmup + args.runs)]
+        if with_alembic:
+            for db in alembic_dbs:
+                server.recreate(db, "template0" if sc == "a" else f"bench_base_{n}")
+        # Copying them wrote a lot of WAL: checkpoint now rather than during the runs (the
+        # warm-up run pays the full-page writes that follow any checkpoint).
+        server.execute("CHECKPOINT")
         for i in range(args.warmup + args.runs):
             label = "warm-up" if i < args.warmup else f"run {i - args.warmup + 1}/{args.runs}"
             for key in results[(sc, n)]:
@@ -402,14 +422,18 @@ def bench_size(args, server: Server, work: Path, n: int, results: dict) -> None:
                 if cell.timed_out:
                     continue
                 edit = f"edit {sc} {n} {i} {time.time_ns()}" if key.endswith("_edited") else None
-                tool = f"{'migrator' if key.startswith('ours') else 'alembic'}{' edited' if edit else ''}"
+                tool = {"ours": "migrator", "ours_shadow": "migrator+shadow", "alembic": "alembic"}[
+                    key.removesuffix("_edited")
+                ] + (" edited" if edit else "")
                 run_dir = Path(tempfile.mkdtemp(prefix=f"{key}-{sc}-", dir=work))
                 try:
                     phases = None
                     if key.startswith("ours"):
-                        t, phases = run_ours(args, server, fx, sc, n, run_dir, edit)
+                        dedicated = shadow if key.startswith("ours_shadow") else None
+                        t, phases = run_ours(args, server, fx, sc, n, run_dir, edit, dedicated)
                     else:
-                        t = run_alembic(args, server, fx, sc, n, edit)
+                        db = f"bench_alembic_{'edited' if edit else 'repeat'}_{i}"
+                        t = run_alembic(args, server, fx, sc, n, db, edit)
                     if i >= args.warmup:
                         cell.times.append(t)
                         if phases:
@@ -418,13 +442,15 @@ def bench_size(args, server: Server, work: Path, n: int, results: dict) -> None:
                 except Timeout:
                     cell.timed_out = True
                     log(f"   {SCENARIOS[sc]:<38} N={n:<5} {tool} {label}: > {args.limit:.0f} s, skipping")
-                    for name in server.shadow_leftovers():
-                        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    for srv in (server, shadow):
+                        for name in srv.shadow_leftovers():
+                            srv.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 finally:
                     if not args.keep:
                         shutil.rmtree(run_dir)
+        for db in alembic_dbs:
+            server.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     server.execute(f'DROP DATABASE IF EXISTS "bench_base_{n}" WITH (FORCE)')
-    server.execute('DROP DATABASE IF EXISTS "bench_alembic" WITH (FORCE)')
 
 
 def fmt(v: float | None, limit: float) -> str:
@@ -434,11 +460,12 @@ def fmt(v: float | None, limit: float) -> str:
 def report(args, results: dict, meta: dict) -> str:
     keys = sorted((k for k in results if k[0] != "floor"), key=lambda k: (k[1], k[0]))
 
-    def cell(k: tuple, name: str) -> Cell | None:
-        return results[k].get(name)
-
     def med(c: Cell | None) -> str:
         return "not run" if c is None else fmt(c.median(), args.limit)
+
+    def pair(k: tuple, kind: str) -> str:
+        r = results[k]
+        return f"{med(r.get(kind))} / {med(r.get(kind + '_edited'))}"
 
     def ratio(a: Cell | None, o: Cell | None) -> str:
         if a is None or o is None or o.median() is None:
@@ -452,41 +479,47 @@ def report(args, results: dict, meta: dict) -> str:
         "",
         f"- Started: {meta['date']}; total benchmark runtime {meta['runtime']:.0f} s",
         f"- Machine: {meta['machine']}; load average before/after: {meta['load_before']} / {meta['load_after']}",
-        f"- PostgreSQL {meta['pg']} (throwaway cluster: initdb defaults, fsync on, {meta['pg_settings']})",
+        f"- PostgreSQL {meta['pg']}. App server: a throwaway cluster, initdb defaults (fsync on), "
+        f"{meta['pg_settings']}. Dedicated shadow server (as the reference stack's `shadow` "
+        f"service): a second cluster, {meta['shadow_settings']}.",
         f"- migrator: `{meta['migrator']}` built at commit {meta['commit']} (release build, proof on)",
         f"- Alembic {alembic.__version__}, SQLAlchemy {sqlalchemy.__version__}, psycopg2 "
         f"{psycopg2.__version__.split()[0]}, Python {platform.python_version()}; "
-        "`compare_type=True, compare_server_default=True`",
+        "`compare_type=True, compare_server_default=True`; it runs against the app server.",
         f"- Each cell: median wall time of {args.runs} whole CLI invocations after {args.warmup} warm-up, "
-        "fresh migrations folder / database per run, the four kinds of run alternating; every run's "
-        "output verified.",
+        "fresh migrations folder / database per run (Alembic's databases are all copied from "
+        "the template before a scenario's runs: DROP DATABASE forces a checkpoint, which would "
+        "slow down whatever runs next), the kinds of run alternating; every run's output "
+        "verified.",
         "- **repeat**: the same schema.sql / models.py as the run before (migrator's schema.sql "
         "and replay caches are warm). **edited**: schema.sql / models.py was just saved with a new "
         "comment line, so migrator must load schema.sql into PostgreSQL again (the replay cache of "
         "the unchanged migrations still counts) and Python recompiles models.py. An edit is how "
         "makemigrations is usually run.",
         "",
-        "| Scenario | N tables | migrator repeat (s) | migrator edited (s) | Alembic repeat (s) "
-        "| Alembic edited (s) | Alembic / migrator (repeat, edited) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| Scenario | N tables | migrator, shadow on the app server: repeat / edited (s) "
+        "| migrator, dedicated shadow server: repeat / edited (s) | Alembic: repeat / edited (s) "
+        "| Alembic ÷ migrator with the dedicated shadow: repeat, edited |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for k in keys:
         sc, n = k
-        o, oe, a, ae = (cell(k, x) for x in ("ours", "ours_edited", "alembic", "alembic_edited"))
+        r = results[k]
         lines.append(
-            f"| {SCENARIOS[sc].replace('N ', f'{n} ')} | {n} | {med(o)} | {med(oe)} | {med(a)} | {med(ae)} "
-            f"| {ratio(a, o)}, {ratio(ae, oe)} |"
+            f"| {SCENARIOS[sc].replace('N ', f'{n} ')} | {n} | {pair(k, 'ours')} | {pair(k, 'ours_shadow')} "
+            f"| {pair(k, 'alembic')} | {ratio(r.get('alembic'), r.get('ours_shadow'))}, "
+            f"{ratio(r.get('alembic_edited'), r.get('ours_shadow_edited'))} |"
         )
     floors = [(n, results[("floor", n)]["floor"]) for (f, n) in sorted(results) if f == "floor"]
     if floors:
         lines += [
             "",
             "The floor: PostgreSQL alone executing the N-table schema.sql once in one rolled-back "
-            "transaction (psycopg2, one message), median of the same runs: "
+            "transaction on the app server (psycopg2, one message), median of the same runs: "
             + "; ".join(f"N={n}: {fmt(c.median(), args.limit)} s" for n, c in floors)
-            + ". After an edit, migrator executes about that much DDL twice in scenario (a) "
-            "(schema.sql into the blank database, then the generated up script in the proof) "
-            "and once when schema.sql is unchanged (the proof).",
+            + ". In scenario (a) migrator executes about that much DDL twice after an edit "
+            "(schema.sql into the blank database, then the generated up script in the proof) and "
+            "once on a repeat (the proof); Alembic executes none.",
         ]
     lines += [
         "",
@@ -495,25 +528,25 @@ def report(args, results: dict, meta: dict) -> str:
         "introspect both + diff; proof = up + re-diff + down + re-diff in one rolled-back "
         "transaction; the rest is process start, file scan, connect and drops):",
         "",
-        "| Scenario | N | run | migrator runs | shadow / diff / proof (ms) | Alembic runs |",
+        "| Scenario | N | run | tool | runs | shadow / diff / proof (ms) |",
         "|---|---:|---|---|---|---|",
     ]
 
-    def runs(c: Cell | None) -> str:
-        if c is None:
-            return "not run"
+    def runs(c: Cell) -> str:
         return ", ".join(f"{t:.3f}" for t in c.times) + (" (timed out)" if c.timed_out else "")
 
+    names = {"ours": "migrator, shadow on the app server", "ours_shadow": "migrator, dedicated shadow", "alembic": "Alembic"}
     for k in keys:
         sc, n = k
-        for kind, o, a in (
-            ("repeat", cell(k, "ours"), cell(k, "alembic")),
-            ("edited", cell(k, "ours_edited"), cell(k, "alembic_edited")),
-        ):
+        for kind in KINDS:
+            c = results[k].get(kind)
+            if c is None:
+                continue
             ph = "–"
-            if o is not None and o.phases:
-                ph = " / ".join(str(int(statistics.median(p[j] for p in o.phases))) for j in range(3))
-            lines.append(f"| {sc} | {n} | {kind} | {runs(o)} | {ph} | {runs(a)} |")
+            if c.phases:
+                ph = " / ".join(str(int(statistics.median(p[j] for p in c.phases))) for j in range(3))
+            which = "edited" if kind.endswith("_edited") else "repeat"
+            lines.append(f"| {sc} | {n} | {which} | {names[kind.removesuffix('_edited')]} | {runs(c)} | {ph} |")
     return "\n".join(lines) + "\n"
 
 
@@ -573,7 +606,12 @@ def main() -> int:
     date = datetime.datetime.now(datetime.timezone.utc)
     cluster = Cluster(find_pg_bin())
     cluster.extra_opts = f"-c max_locks_per_transaction={args.max_locks}"
-    signal.signal(signal.SIGTERM, lambda *_: (log("terminated; stopping the PostgreSQL cluster"), sys.exit(143)))
+    # The dedicated shadow server: like the reference stack's `shadow` service (tmpfs,
+    # durability off); /dev/shm is a tmpfs on Linux.
+    tmpfs = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
+    shadow_cluster = Cluster(cluster.pg_bin, base_dir=tmpfs)
+    shadow_cluster.extra_opts = f"-c max_locks_per_transaction={args.max_locks} {SHADOW_OPTS}"
+    signal.signal(signal.SIGTERM, lambda *_: (log("terminated; stopping the PostgreSQL clusters"), sys.exit(143)))
     (ROOT / ".tmp").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-autogen-", dir=ROOT / ".tmp"))
     results: dict = {}
@@ -581,11 +619,17 @@ def main() -> int:
         log(f"starting a throwaway PostgreSQL cluster ({cluster.pg_bin})")
         cluster.start()
         server = Server(cluster)
+        log(f"starting the dedicated shadow cluster in {tmpfs or 'a temporary directory'}")
+        shadow_cluster.start()
+        shadow = Server(shadow_cluster)
         pg = server.execute("SHOW server_version", fetch=True)[0][0]
         for n in args.sizes:
-            bench_size(args, server, work, n, results)
+            bench_size(args, server, shadow, work, n, results)
     finally:
-        cluster.stop()
+        try:
+            shadow_cluster.stop()
+        finally:
+            cluster.stop()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=False)
         else:
@@ -598,6 +642,7 @@ def main() -> int:
         "load_after": loadavg(),
         "pg": pg,
         "pg_settings": f"max_locks_per_transaction={args.max_locks}",
+        "shadow_settings": f"{'tmpfs /dev/shm' if tmpfs else 'no tmpfs found: a temporary directory'}, {SHADOW_OPTS}",
         "migrator": args.migrator.relative_to(ROOT) if args.migrator.is_relative_to(ROOT) else args.migrator,
         "commit": commit,
     }

@@ -44,8 +44,9 @@ def free_port() -> int:
 
 
 class Cluster:
-    def __init__(self, pg_bin: Path):
+    def __init__(self, pg_bin: Path, base_dir: Path | None = None):
         self.pg_bin = pg_bin
+        self.base_dir = base_dir
         self.dir: Path | None = None
         self.port = 0
         self.running = False
@@ -85,7 +86,7 @@ class Cluster:
                     "running as root, but there is no `postgres` user to run initdb as\n"
                     "hint: run as a normal user, or: useradd --system postgres"
                 ) from None
-        self.dir = Path(tempfile.mkdtemp(prefix="bench-autogen-pg-"))
+        self.dir = Path(tempfile.mkdtemp(prefix="bench-autogen-pg-", dir=self.base_dir))
         if self.as_root:
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
         os.chmod(self.dir, 0o700)

@@ -57,7 +57,8 @@ fn reference_stack_whole_flow() {
     env.ok()
         .stdout_has("DATABASE_URL")
         .stdout_has("set       set")
-        .stderr_has("All 6 required variables are set.");
+        .stdout_has("SHADOW_DATABASE_URL   set       set")
+        .stderr_has("All 7 required variables are set.");
 
     // makemigrations as a requested uid:gid; the printed paths are host paths.
     let made = s
@@ -85,6 +86,14 @@ fn reference_stack_whole_flow() {
             p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
         )));
     }
+    // The shadow databases went to the stack's scratch `shadow` server (tmpfs, durability
+    // off), never to `db`.
+    let shadow_dbs = "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database \
+                      WHERE datname LIKE 'migrator%'";
+    let on_shadow = s.psql("shadow", "postgres", shadow_dbs);
+    assert!(on_shadow.contains("migrator_cache_blank"), "{on_shadow}");
+    assert_eq!(s.psql("db", "postgres", shadow_dbs).trim(), "");
+    assert_eq!(s.psql("shadow", "postgres", "SHOW fsync").trim(), "off");
     // Default user: ours.
     s.admin()
         .args(["db", "makemigrations", "-m", "second", "--empty"])

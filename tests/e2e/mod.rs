@@ -109,6 +109,10 @@ impl Stack {
             "DATABASE_URL".to_string(),
             format!("postgres://app:{CANARY}@db:5432/app"),
         );
+        env.insert(
+            "SHADOW_DATABASE_URL".to_string(),
+            format!("postgres://app:{CANARY}@shadow:5432/postgres"),
+        );
         let stack = Stack {
             dir,
             name,
@@ -199,23 +203,41 @@ impl Stack {
     }
 }
 
-impl Drop for Stack {
-    fn drop(&mut self) {
+impl Stack {
+    /// `docker-compose -f … -p NAME` in the project dir, with the project's variables.
+    pub fn compose(&self) -> Command {
         let mut cmd = Command::new("docker-compose");
         for f in &self.files {
             cmd.arg("-f").arg(f);
         }
-        cmd.args([
-            "-p",
-            &self.name,
-            "down",
-            "-v",
-            "--remove-orphans",
-            "-t",
-            "2",
-        ])
-        .envs(&self.env)
-        .current_dir(self.dir.path());
+        cmd.args(["-p", &self.name])
+            .envs(&self.env)
+            .current_dir(self.dir.path());
+        cmd
+    }
+
+    /// One query through `psql` in the running container of `service`; the rows, `|`-separated.
+    pub fn psql(&self, service: &str, db: &str, sql: &str) -> String {
+        let user = self.env.get("POSTGRES_USER").cloned().unwrap_or_default();
+        let out = self
+            .compose()
+            .args([
+                "exec", "-T", service, "psql", "-X", "-At", "-U", &user, "-d", db,
+            ])
+            .args(["-c", sql])
+            .output();
+        match out {
+            Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+            Ok(o) => panic!("psql in {service}: {}", String::from_utf8_lossy(&o.stderr)),
+            Err(e) => panic!("docker-compose exec {service}: {e}"),
+        }
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let mut cmd = self.compose();
+        cmd.args(["down", "-v", "--remove-orphans", "-t", "2"]);
         match cmd.output() {
             Ok(o) if o.status.success() => {}
             Ok(o) => assert!(
