@@ -9,6 +9,8 @@
 //! throwaway replay: the generator falls back to it when the transactional proof fails, so a
 //! migration is refused only when it fails the way it would really run.
 
+use std::time::Instant;
+
 use sqlx::PgConnection;
 
 use super::SchemaError;
@@ -119,6 +121,11 @@ async fn steps(
     plan: &Plan,
 ) -> Result<(), SchemaError> {
     let up = plan.up_sql();
+    let mut clock = Instant::now();
+    let mut lap = |step: &str| {
+        tracing::debug!("proof: {step} in {} ms", clock.elapsed().as_millis());
+        clock = Instant::now();
+    };
     if let Err(f) = run(sh, conn, mode, &up).await {
         let advice = if f.message.contains("unsafe use of new value") {
             "\nnote: a new enum label cannot be used in the transaction that adds it: add the label \
@@ -134,7 +141,9 @@ async fn steps(
             ),
         ));
     }
+    lap("up script");
     let after_up = introspect(conn).await?;
+    lap("introspection after up");
     if let Some(r) = residual(&after_up, desired)? {
         return Err(failed(
             "after the up script the schema differs from schema.sql",
@@ -142,6 +151,7 @@ async fn steps(
         ));
     }
     let down = plan.down_sql();
+    lap("re-diff after up");
     if let Err(f) = run(sh, conn, mode, &down).await {
         return Err(failed(
             "the down script fails after the up script",
@@ -151,13 +161,16 @@ async fn steps(
             ),
         ));
     }
+    lap("down script");
     let after_down = introspect(conn).await?;
+    lap("introspection after down");
     if let Some(r) = residual(&after_down, current)? {
         return Err(failed(
             "after the down script the schema differs from what the migrations build",
             r,
         ));
     }
+    lap("re-diff after down");
     Ok(())
 }
 
