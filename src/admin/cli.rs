@@ -88,6 +88,7 @@ pub struct CompletionsArgs {
 #[derive(Debug, Clone, PartialEq, Subcommand)]
 pub enum DbCommand {
     /// Write a new migration pair into the bind-mounted migrations folder (as your uid:gid).
+    #[command(after_help = crate::migrator::cli::SHADOW_HELP)]
     Makemigrations(AdminMakemigrationsArgs),
     /// Apply pending migrations (all, or up to VERSION).
     Migrate(MigrateArgs),

@@ -33,10 +33,16 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Where makemigrations' shadow databases go (help text of both binaries).
+pub const SHADOW_HELP: &str = "Shadow databases go to SHADOW_DATABASE_URL's server when it is set (a scratch server without \
+durability, like the reference stack's `shadow` service, is 3-5x faster), else to \
+DATABASE_URL's (its role needs CREATEDB).";
+
 /// The migrator's subcommands.
 #[derive(Debug, Clone, PartialEq, Subcommand)]
 pub enum Command {
     /// Write a new migration pair (`.up.sql` / `.down.sql`).
+    #[command(after_help = SHADOW_HELP)]
     Makemigrations(MakemigrationsArgs),
     /// Apply pending migrations (all, or up to VERSION).
     Migrate(MigrateArgs),
