@@ -196,14 +196,6 @@ impl Stack {
             .current_dir(cwd)
     }
 
-    /// Writes an up/down pair into migrations/ as the test (the files are ours).
-    pub fn add_migration(&self, file_stem: &str, up: &str, down: &str) {
-        self.write(&format!("migrations/{file_stem}.up.sql"), up);
-        self.write(&format!("migrations/{file_stem}.down.sql"), down);
-    }
-}
-
-impl Stack {
     /// `docker-compose -f … -p NAME` in the project dir, with the project's variables.
     pub fn compose(&self) -> Command {
         let mut cmd = Command::new("docker-compose");
@@ -231,6 +223,12 @@ impl Stack {
             Ok(o) => panic!("psql in {service}: {}", String::from_utf8_lossy(&o.stderr)),
             Err(e) => panic!("docker-compose exec {service}: {e}"),
         }
+    }
+
+    /// Writes an up/down pair into migrations/ as the test (the files are ours).
+    pub fn add_migration(&self, file_stem: &str, up: &str, down: &str) {
+        self.write(&format!("migrations/{file_stem}.up.sql"), up);
+        self.write(&format!("migrations/{file_stem}.down.sql"), down);
     }
 }
 

@@ -41,11 +41,10 @@ pub struct Shadows {
     secrets: Vec<String>,
     /// Temporary databases to drop at the end.
     created: Mutex<Vec<String>>,
-    /// Backends on persistent databases that may still be busy; terminated on error paths.
+    /// Backends that may still be busy when a run is abandoned (the other half failed, or
+    /// Ctrl-C): on persistent databases, or running a CREATE DATABASE of ours. Ended and waited
+    /// for before the drops.
     backends: Mutex<Vec<i32>>,
-    /// Backends that may still be running a CREATE DATABASE of ours (its future was dropped:
-    /// the other half of the run failed, or Ctrl-C); ended and waited for before the drops.
-    creators: Mutex<Vec<i32>>,
     /// Warnings for the command to print.
     notes: Mutex<Vec<String>>,
 }
@@ -70,7 +69,6 @@ impl Shadows {
             secrets,
             created: Mutex::new(Vec::new()),
             backends: Mutex::new(Vec::new()),
-            creators: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
         })
     }
@@ -131,11 +129,7 @@ impl Shadows {
         let mut conn = PgConnection::connect_with(&self.options)
             .await
             .map_err(|e| self.err(&doing, &e))?;
-        let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
-            .fetch_one(&mut conn)
-            .await
-            .map_err(|e| self.err(&doing, &e))?;
-        self.creators.lock().await.push(pid);
+        let pid = self.track(&mut conn).await?;
         let sql = format!(
             "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'",
             ident(&name)
@@ -144,7 +138,7 @@ impl Shadows {
             .execute(&mut conn)
             .await
             .map_err(|e| self.err(&doing, &e))?;
-        self.creators.lock().await.retain(|p| *p != pid);
+        self.untrack(pid).await;
         conn.close().await.map_err(|e| self.err(&doing, &e))?;
         Ok(name)
     }
@@ -179,8 +173,8 @@ impl Shadows {
         PgConnection::connect_with(&options).await
     }
 
-    /// Records the backend of `conn` (on a persistent database) so an interrupted run can
-    /// end it; returns its pid for [`Shadows::untrack`].
+    /// Records the backend of `conn` (on a persistent database, or creating one) so an
+    /// interrupted run can end it and wait for it; returns its pid for [`Shadows::untrack`].
     pub async fn track(&self, conn: &mut PgConnection) -> Result<i32, SchemaError> {
         let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
             .fetch_one(conn)
@@ -199,30 +193,14 @@ impl Shadows {
     pub async fn drop_all(self) -> Result<(), SchemaError> {
         let mut first = None;
         let mut admin = self.admin.into_inner();
-        let creators = self.creators.into_inner();
-        if !creators.is_empty()
-            && let Err(e) = end_and_wait(&mut admin, &creators).await
+        let backends = self.backends.into_inner();
+        if !backends.is_empty()
+            && let Err(e) = end_and_wait(&mut admin, &backends).await
         {
             first.get_or_insert(SchemaError::Shadow {
-                doing: "ending an interrupted CREATE DATABASE".into(),
+                doing: "ending the shadow backends of an interrupted run".into(),
                 message: redact::scrub(&e.to_string(), &self.secrets),
             });
-        }
-        let backends = self.backends.into_inner();
-        if !backends.is_empty() {
-            let ended = sqlx::query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ANY($1) \
-                 AND application_name = 'migrator-shadow' AND datname LIKE 'migrator\\_cache\\_%'",
-            )
-            .bind(&backends)
-            .fetch_all(&mut admin)
-            .await;
-            if let Err(e) = ended {
-                first.get_or_insert(SchemaError::Shadow {
-                    doing: "ending the shadow backends of an interrupted run".into(),
-                    message: redact::scrub(&e.to_string(), &self.secrets),
-                });
-            }
         }
         for name in self.created.into_inner() {
             let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(&name));
@@ -306,9 +284,9 @@ impl Shadows {
     }
 }
 
-/// Terminates our backends `pids` and waits (up to 30 s) until they are gone: a CREATE
-/// DATABASE ended this way removes what it made; one that already finished leaves a database
-/// the drops that follow remove.
+/// Terminates our backends `pids` and waits (up to 30 s) until they are gone, so nothing of
+/// theirs is half-way when the drops run: a CREATE DATABASE ended this way removes what it
+/// made; one that already finished leaves a database the drops that follow remove.
 async fn end_and_wait(admin: &mut PgConnection, pids: &[i32]) -> Result<(), sqlx::Error> {
     let ours = "pid = ANY($1) AND application_name = 'migrator-shadow'";
     sqlx::query(AssertSqlSafe(format!(

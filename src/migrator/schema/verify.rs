@@ -199,7 +199,7 @@ async fn run(
 
 /// `script` as a single `DO` statement that EXECUTEs it (plpgsql runs a multi-statement string
 /// statement by statement); the dollar-quote tags are chosen so the script cannot end them.
-pub fn as_one_statement(script: &str) -> String {
+fn as_one_statement(script: &str) -> String {
     let tag = |base: &str| {
         (0..)
             .map(|n| format!("${base}{n}$"))
