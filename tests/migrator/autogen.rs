@@ -167,11 +167,14 @@ async fn bad_schema_and_unsupported_objects_are_refused_naming_them() {
         .code(7)
         .stderr_has("schema.sql is rejected by PostgreSQL at line 2")
         .stderr_has("intger");
-    schema(&p, "CREATE DOMAIN posint AS integer CHECK (VALUE > 0);\n");
+    schema(
+        &p,
+        "CREATE TABLE r (a int);\nCREATE RULE r_ins AS ON INSERT TO r DO INSTEAD NOTHING;\n",
+    );
     make(&p, &["-m", "x"])
         .await
         .code(7)
-        .stderr_has("cannot generate a migration for type public.posint")
+        .stderr_has("cannot generate a migration for rule r_ins on public.r: it is added")
         .stderr_has("hint: ");
     schema(&p, "CREATE TABLE t (a int -- admin:renamed-from\n);\n");
     make(&p, &["-m", "x"])

@@ -1,5 +1,5 @@
 -- WARNING: destructive: drops table old.t and its data
--- WARNING: destructive: drops type old.k
+-- WARNING: destructive: drops enum type old.k
 -- WARNING: destructive: drops schema old
 DROP VIEW old.v;
 DROP TABLE old.t;

@@ -1,6 +1,6 @@
+ALTER TABLE public.p ALTER COLUMN m DROP DEFAULT;
 ALTER TYPE public.mood RENAME TO mood__admin_old;
 CREATE TYPE public.mood AS ENUM ('happy', 'sad');
-ALTER TABLE public.p ALTER COLUMN m DROP DEFAULT;
 ALTER TABLE public.p ALTER COLUMN m TYPE public.mood USING m::text::public.mood;
-ALTER TABLE public.p ALTER COLUMN m SET DEFAULT 'happy'::public.mood;
 DROP TYPE public.mood__admin_old;
+ALTER TABLE public.p ALTER COLUMN m SET DEFAULT 'happy'::public.mood;

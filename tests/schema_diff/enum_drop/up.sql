@@ -1,2 +1,2 @@
--- WARNING: destructive: drops type public.mood
+-- WARNING: destructive: drops enum type public.mood
 DROP TYPE public.mood;

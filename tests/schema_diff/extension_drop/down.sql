@@ -1,1 +1,2 @@
 CREATE EXTENSION citext WITH SCHEMA public;
+COMMENT ON EXTENSION citext IS 'data type for case-insensitive character strings';

@@ -3,7 +3,7 @@ CREATE TABLE public.u (
     email text,
     org integer,
     tags text[],
-    deleted_at timestamp with time zone
+    deleted_at timestamp with time zone,
+    CONSTRAINT u_pkey PRIMARY KEY (id)
 );
-ALTER TABLE public.u ADD CONSTRAINT u_pkey PRIMARY KEY (id);
 CREATE INDEX u_org_idx ON public.u USING btree (org);

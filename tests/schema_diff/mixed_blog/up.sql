@@ -10,6 +10,7 @@ ALTER TABLE public.posts DROP CONSTRAINT posts_user_id_fkey;
 ALTER TABLE public.posts DROP COLUMN draft;
 CREATE TYPE public.post_state AS ENUM ('draft', 'published');
 ALTER TABLE public.posts ADD COLUMN state public.post_state DEFAULT 'draft'::public.post_state NOT NULL;
+COMMENT ON COLUMN public.posts.state IS 'workflow';
 ALTER TABLE public.posts ALTER COLUMN title TYPE character varying(300) USING title::character varying(300);
 ALTER TABLE public.posts ALTER COLUMN title SET NOT NULL;
 ALTER TABLE public.users ADD COLUMN name text;
@@ -21,4 +22,3 @@ CREATE VIEW public.published AS
     posts.title
    FROM public.posts
   WHERE posts.state = 'published'::public.post_state;
-COMMENT ON COLUMN public.posts.state IS 'workflow';

@@ -2,8 +2,8 @@ CREATE TABLE public.items (
     id bigint NOT NULL,
     sku text NOT NULL,
     qty integer DEFAULT 0 NOT NULL,
-    note text
+    note text,
+    CONSTRAINT items_pkey PRIMARY KEY (id),
+    CONSTRAINT items_qty_check CHECK ((qty >= 0)),
+    CONSTRAINT items_sku_key UNIQUE (sku)
 );
-ALTER TABLE public.items ADD CONSTRAINT items_pkey PRIMARY KEY (id);
-ALTER TABLE public.items ADD CONSTRAINT items_qty_check CHECK ((qty >= 0));
-ALTER TABLE public.items ADD CONSTRAINT items_sku_key UNIQUE (sku);

@@ -1,5 +1,5 @@
 CREATE TABLE public.users (
     id integer NOT NULL,
-    email text NOT NULL
+    email text NOT NULL,
+    CONSTRAINT users_pkey PRIMARY KEY (id)
 );
-ALTER TABLE public.users ADD CONSTRAINT users_pkey PRIMARY KEY (id);

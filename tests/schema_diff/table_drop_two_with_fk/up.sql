@@ -1,5 +1,4 @@
 -- WARNING: destructive: drops table public.posts and its data
 -- WARNING: destructive: drops table public.users and its data
-ALTER TABLE public.posts DROP CONSTRAINT posts_user_id_fkey;
 DROP TABLE public.posts;
 DROP TABLE public.users;

@@ -1,6 +1,6 @@
 CREATE TABLE public."Order" (
     "Id" integer NOT NULL,
     "user" text,
-    "select" integer
+    "select" integer,
+    CONSTRAINT "Order_pkey" PRIMARY KEY ("Id")
 );
-ALTER TABLE public."Order" ADD CONSTRAINT "Order_pkey" PRIMARY KEY ("Id");

@@ -1,9 +1,9 @@
 CREATE TABLE public.o (
     id integer NOT NULL,
     total integer,
-    status text
+    status text,
+    CONSTRAINT o_pkey PRIMARY KEY (id)
 );
-ALTER TABLE public.o ADD CONSTRAINT o_pkey PRIMARY KEY (id);
 CREATE VIEW public.v AS
  SELECT o.id
    FROM public.o;

@@ -1,12 +1,12 @@
-//! The parts of a table that exists on both sides: columns (add, drop, alter type / default /
-//! NOT NULL / identity / collation), constraints, indexes, triggers, policies, RLS, comments.
+//! Columns of a table that exists on both sides: added, dropped, and altered in place (type,
+//! collation, default, NOT NULL, identity, generated expression, statistics, storage,
+//! compression). Drops use the current names (they run before renames), everything else the
+//! desired ones.
 
-use std::collections::BTreeSet;
-
-use super::tables::{
-    Changes, column_spec, create_policy, identity_clause, identity_options_differ,
-};
-use super::{Fate, Ops, Phase, comment_ops};
+use super::cascade::{Disturb, Kinds};
+use super::render::{identity_clause, identity_options_differ, identity_start};
+use super::tables::{Changes, add_column, column_attributes};
+use super::{Ops, Phase};
 use crate::migrator::schema::SchemaError;
 use crate::migrator::schema::lint::{Hazard, is_narrowing};
 use crate::migrator::schema::model::*;
@@ -14,45 +14,30 @@ use crate::migrator::schema::model::*;
 /// Columns of a kept table (`cq` current name, `nq` desired name).
 pub(crate) fn columns(
     ops: &mut Ops,
+    cur: &Schema,
+    des: &Schema,
     cq: &QName,
     nq: &QName,
-    ct: &Table,
-    nt: &Table,
     ch: &mut Changes,
 ) -> Result<(), SchemaError> {
-    let t = nq.sql();
+    let (ct, nt) = (&cur.tables[cq], &des.tables[nq]);
+    if let (Some(pc), Some(pn)) = (&ct.partition_of, &nt.partition_of) {
+        return partition_columns(ops, cur, des, (cq, nq), (&pc.parent, &pn.parent), ch);
+    }
     for c in &ct.columns {
         let (_, name) = ch.current_to_desired(cq, &c.name);
-        let target = format!("COLUMN {}.{}", t, ident(&name));
         match nt.column(&name) {
             None => {
                 ch.dropped_columns.insert((cq.clone(), c.name.clone()));
-                ops.push(
-                    Phase::DropColumn,
-                    format!("column {nq}.{}", c.name),
-                    Some(format!("ALTER TABLE {t} DROP COLUMN {};", ident(&c.name))),
-                    Some(format!("ALTER TABLE {t} ADD COLUMN {};", column_spec(c))),
-                )
-                .hazard(Hazard::Destructive(format!(
+                drop_column(ops, cur, cq, c).hazard(Hazard::Destructive(format!(
                     "drops column {nq}.{} and its data",
                     c.name
                 )));
-                let old_target = format!("COLUMN {}.{}", cq.sql(), ident(&c.name));
-                comment_ops(ops, &old_target, Fate::Dropped, c.comment.as_ref(), None);
             }
-            Some(n) => {
-                alter(ops, nq, c, n, ch, cq)?;
-                comment_ops(
-                    ops,
-                    &target,
-                    Fate::Kept,
-                    c.comment.as_ref(),
-                    n.comment.as_ref(),
-                );
-            }
+            Some(n) => alter(ops, cur, des, (cq, nq), c, n, ch)?,
         }
     }
-    let current_names: BTreeSet<String> = ct
+    let current_names: Vec<String> = ct
         .columns
         .iter()
         .map(|c| ch.current_to_desired(cq, &c.name).1)
@@ -62,12 +47,7 @@ pub(crate) fn columns(
             continue;
         }
         ch.created_columns.insert((nq.clone(), n.name.clone()));
-        let op = ops.push(
-            Phase::AlterColumn,
-            format!("column {nq}.{}", n.name),
-            Some(format!("ALTER TABLE {t} ADD COLUMN {};", column_spec(n))),
-            Some(format!("ALTER TABLE {t} DROP COLUMN {};", ident(&n.name))),
-        );
+        let op = add(ops, des, nq, n);
         if n.not_null && n.default.is_none() && n.identity.is_none() && n.generated.is_none() {
             op.hazard(Hazard::DataDependent(format!(
                 "adds NOT NULL column {nq}.{} without a default: fails if the table has rows",
@@ -80,55 +60,212 @@ pub(crate) fn columns(
                 n.name
             )));
         }
-        let target = format!("COLUMN {}.{}", t, ident(&n.name));
-        comment_ops(ops, &target, Fate::Created, None, n.comment.as_ref());
     }
     Ok(())
+}
+
+/// Columns of a table that is a partition on both sides: they come and go with the parent's,
+/// and `ALTER TABLE` on the parent reaches them, so each is compared with what the parent's
+/// changes leave it with, after them.
+fn partition_columns(
+    ops: &mut Ops,
+    cur: &Schema,
+    des: &Schema,
+    (cq, nq): (&QName, &QName),
+    (cp, np): (&QName, &QName),
+    ch: &mut Changes,
+) -> Result<(), SchemaError> {
+    let (ct, nt) = (&cur.tables[cq], &des.tables[nq]);
+    for c in &ct.columns {
+        let (_, name) = ch.current_to_desired(cq, &c.name);
+        let Some(n) = nt.column(&name) else { continue };
+        let mut o = c.clone();
+        let parent_cols = cur
+            .tables
+            .get(cp)
+            .and_then(|t| t.column(&c.name))
+            .zip(des.tables.get(np).and_then(|t| t.column(&name)));
+        if let Some((pc, pn)) = parent_cols {
+            if pc.default != pn.default {
+                o.default = pn.default.clone();
+            }
+            if pc.not_null != pn.not_null {
+                o.not_null = pn.not_null;
+            }
+            if pc.type_sql != pn.type_sql || pc.collation != pn.collation {
+                o.type_sql = n.type_sql.clone();
+                o.collation = n.collation.clone();
+            }
+            if pc.statistics != pn.statistics {
+                o.statistics = pn.statistics;
+            }
+            if pc.storage != pn.storage {
+                o.storage = pn.storage.clone();
+            }
+            if pc.compression != pn.compression {
+                o.compression = pn.compression.clone();
+            }
+        }
+        let from = ops.len();
+        alter(ops, cur, des, (cq, nq), &o, n, ch)?;
+        let after_parent = [
+            Obj::Column(np.clone(), name.clone()),
+            Obj::Default(np.clone(), name.clone()),
+        ];
+        for op in ops.since(from) {
+            op.needs(after_parent.clone());
+        }
+    }
+    Ok(())
+}
+
+/// `DROP COLUMN` (current names); down adds it back with everything it had.
+fn drop_column<'o>(ops: &'o mut Ops, cur: &Schema, cq: &QName, c: &Column) -> &'o mut super::Op {
+    let mut drops = vec![Obj::Column(cq.clone(), c.name.clone())];
+    if c.default.is_some() {
+        drops.push(Obj::Default(cq.clone(), c.name.clone()));
+    }
+    ops.push(
+        Phase::DropColumn,
+        format!("column {cq}.{}", c.name),
+        Some(format!(
+            "ALTER TABLE {} DROP COLUMN {};",
+            cq.sql(),
+            ident(&c.name)
+        )),
+        Some(add_column(cur, cq, c)),
+    )
+    .drops(drops)
+}
+
+/// `ADD COLUMN` (desired names); down drops it.
+fn add<'o>(ops: &'o mut Ops, des: &Schema, nq: &QName, n: &Column) -> &'o mut super::Op {
+    let mut creates = vec![Obj::Column(nq.clone(), n.name.clone())];
+    if n.default.is_some() {
+        creates.push(Obj::Default(nq.clone(), n.name.clone()));
+    }
+    ops.push(
+        Phase::AlterColumn,
+        format!("column {nq}.{}", n.name),
+        Some(add_column(des, nq, n)),
+        Some(format!(
+            "ALTER TABLE {} DROP COLUMN {};",
+            nq.sql(),
+            ident(&n.name)
+        )),
+    )
+    .creates(creates)
+}
+
+/// `SELECT setval(…)` so that the identity or sequence of `table.col` continues after the
+/// values already in the table (computed when the migration runs).
+pub(crate) fn setval(table: &QName, col: &str, sequence: Option<&QName>, c: &Column) -> String {
+    let seq = match sequence {
+        Some(s) => literal(&s.sql()),
+        None => format!(
+            "pg_get_serial_sequence({}, {})",
+            literal(&table.sql()),
+            literal(col)
+        ),
+    };
+    let increment_down = c
+        .identity_options
+        .iter()
+        .flatten()
+        .any(|o| o.starts_with("INCREMENT BY -"));
+    let start = identity_start(c);
+    let next = if increment_down {
+        format!("least(coalesce(min({}) - 1, {start}), {start})", ident(col))
+    } else {
+        format!(
+            "greatest(coalesce(max({}) + 1, {start}), {start})",
+            ident(col)
+        )
+    };
+    format!("SELECT setval({seq}, {next}, false) FROM {};", table.sql())
+}
+
+/// The sequence a `nextval('…'::regclass)` default reads, if any.
+pub(crate) fn nextval_sequence(default: &str) -> Option<QName> {
+    let rest = default.strip_prefix("nextval('")?;
+    let name = &rest[..rest.find("'::regclass)")?];
+    let name = name.replace("''", "'");
+    let (schema, table) = split_qualified(&name)?;
+    Some(QName::new(&schema, &table))
+}
+
+/// `schema.name` as written by PostgreSQL (each part maybe double-quoted).
+fn split_qualified(s: &str) -> Option<(String, String)> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            '.' if !quoted => parts.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    parts.push(cur);
+    match parts.as_slice() {
+        [s, n] => Some((s.clone(), n.clone())),
+        [n] => Some(("public".into(), n.clone())),
+        _ => None,
+    }
 }
 
 /// ALTER COLUMN steps from `o` to `n`; each its own operation so that down undoes them in
 /// reverse (identity, default, type, default, NOT NULL, identity).
 fn alter(
     ops: &mut Ops,
-    nq: &QName,
+    cur: &Schema,
+    des: &Schema,
+    (cq, nq): (&QName, &QName),
     o: &Column,
     n: &Column,
     ch: &mut Changes,
-    cq: &QName,
 ) -> Result<(), SchemaError> {
     if o.generated != n.generated {
-        return Err(SchemaError::Unsupported {
-            object: format!("column {nq}.{}", n.name),
-            reason: "changing a generated column's expression (or making a column generated) needs a drop and re-add; write it by hand".into(),
-        });
+        return regenerate(ops, cur, des, (cq, nq), o, n, ch);
     }
     let col = format!("ALTER TABLE {} ALTER COLUMN {}", nq.sql(), ident(&n.name));
+    let old_col = format!("ALTER TABLE {} ALTER COLUMN {}", cq.sql(), ident(&o.name));
     let key = format!("column {nq}.{}", n.name);
+    let this = Obj::Column(nq.clone(), n.name.clone());
     let identity = |c: &Column| match c.identity {
         Some('a') => "ALWAYS",
         _ => "BY DEFAULT",
     };
     let retype = o.type_sql != n.type_sql || o.collation != n.collation;
     if o.identity.is_some() && n.identity.is_none() {
+        let mut down = format!("{col} ADD{};", identity_clause(o));
+        down.push('\n');
+        down.push_str(&setval(nq, &n.name, None, o));
         ops.push(
             Phase::AlterColumn,
             key.clone(),
             Some(format!("{col} DROP IDENTITY;")),
-            Some(format!("{col} ADD{};", identity_clause(o))),
-        );
+            Some(down),
+        )
+        .needs([this.clone()]);
     }
     let default_changes = o.default != n.default;
     if o.default.is_some() && (default_changes || retype) {
-        // Early (with the column drops): the old default may use a sequence or function
-        // that is dropped later in the plan.
+        // Early: the old default may use a sequence or function dropped later in the plan.
         ops.push(
-            Phase::DropColumn,
-            key.clone(),
-            Some(format!("{col} DROP DEFAULT;")),
+            Phase::DropDefault,
+            format!("default {cq}.{}", o.name),
+            Some(format!("{old_col} DROP DEFAULT;")),
             o.default
                 .as_ref()
-                .map(|d| format!("{col} SET DEFAULT {d};")),
-        );
+                .map(|d| format!("{old_col} SET DEFAULT {d};")),
+        )
+        .drops([Obj::Default(cq.clone(), o.name.clone())]);
     }
     if retype {
         ch.retyped_columns.insert((cq.clone(), o.name.clone()));
@@ -145,12 +282,19 @@ fn alter(
                 c.type_sql
             )
         };
-        let op = ops.push(
-            Phase::AlterColumn,
-            key.clone(),
-            Some(spec(n)),
-            Some(spec(o)),
-        );
+        let op = ops
+            .push(
+                Phase::AlterColumn,
+                key.clone(),
+                Some(spec(n)),
+                Some(spec(o)),
+            )
+            .creates([this.clone()])
+            .alters([Obj::Column(cq.clone(), o.name.clone())]);
+        op.disturb(Disturb::both(
+            Obj::Column(cq.clone(), o.name.clone()),
+            Kinds::Retype,
+        ));
         if is_narrowing(&o.type_sql, &n.type_sql) {
             op.hazard(Hazard::Destructive(format!(
                 "narrows {nq}.{} from {} to {}: fails or loses data on existing values",
@@ -165,12 +309,27 @@ fn alter(
     if let Some(d) = &n.default
         && (default_changes || retype)
     {
-        ops.push(
-            Phase::AlterColumn,
-            key.clone(),
-            Some(format!("{col} SET DEFAULT {d};")),
-            Some(format!("{col} DROP DEFAULT;")),
-        );
+        let mut up = format!("{col} SET DEFAULT {d};");
+        let new_sequence = nextval_sequence(d)
+            .filter(|s| des.sequences.contains_key(s) && !cur.sequences.contains_key(s));
+        if let Some(seq) = &new_sequence {
+            up.push('\n');
+            up.push_str(&setval(nq, &n.name, Some(seq), n));
+        }
+        let op = ops
+            .push(
+                Phase::AlterColumn,
+                key.clone(),
+                Some(up),
+                Some(format!("{col} DROP DEFAULT;")),
+            )
+            .creates([Obj::Default(nq.clone(), n.name.clone())]);
+        if let Some(seq) = new_sequence {
+            op.hazard(Hazard::DataDependent(format!(
+                "new sequence {seq} for existing column {nq}.{}: the migration moves it past the values already there (setval)",
+                n.name
+            )));
+        }
     }
     if o.not_null != n.not_null && !(n.identity.is_some() && o.identity.is_none()) {
         let (set, drop) = (
@@ -178,387 +337,159 @@ fn alter(
             format!("{col} DROP NOT NULL;"),
         );
         if n.not_null {
-            ops.push(Phase::AlterColumn, key.clone(), Some(set), Some(drop)).hazard(Hazard::DataDependent(format!(
-                "SET NOT NULL on {nq}.{}: fails if existing rows hold NULL, and scans the table",
-                n.name
-            )));
+            ops.push(Phase::AlterColumn, key.clone(), Some(set), Some(drop))
+                .needs([this.clone()])
+                .hazard(Hazard::DataDependent(format!(
+                    "SET NOT NULL on {nq}.{}: fails if existing rows hold NULL, and scans the table",
+                    n.name
+                )));
         } else {
-            ops.push(Phase::AlterColumn, key.clone(), Some(drop), Some(set));
+            ops.push(Phase::AlterColumn, key.clone(), Some(drop), Some(set))
+                .needs([this.clone()]);
         }
     }
     if n.identity.is_some() {
-        if o.identity.is_none() {
-            // ADD IDENTITY needs NOT NULL first; down drops the identity, then NOT NULL.
-            let down_nn = (!o.not_null).then(|| format!("{col} DROP NOT NULL;"));
-            if !o.not_null {
-                ops.push(
-                    Phase::AlterColumn,
-                    key.clone(),
-                    Some(format!("{col} SET NOT NULL;")),
-                    down_nn,
-                );
-            }
-            ops.push(
-                Phase::AlterColumn,
-                key.clone(),
-                Some(format!("{col} ADD{};", identity_clause(n))),
-                Some(format!("{col} DROP IDENTITY;")),
-            );
-        } else {
-            if o.identity != n.identity {
-                ops.push(
-                    Phase::AlterColumn,
-                    key.clone(),
-                    Some(format!("{col} SET GENERATED {};", identity(n))),
-                    Some(format!("{col} SET GENERATED {};", identity(o))),
-                );
-            }
-            if identity_options_differ(o, n) {
-                let set = |c: &Column| {
-                    let opts = c.identity_options.clone().unwrap_or_default();
-                    let sets: Vec<String> = opts.iter().map(|p| format!("SET {p}")).collect();
-                    format!("{col} {};", sets.join(" "))
-                };
-                ops.push(Phase::AlterColumn, key, Some(set(n)), Some(set(o)));
-            }
-        }
+        alter_identity(ops, (&col, &key, nq), o, n, identity);
+    }
+    let attrs_up = column_attributes(nq, o, n, true);
+    if !attrs_up.is_empty() {
+        let attrs_down = column_attributes(nq, n, o, true);
+        ops.push(
+            Phase::AlterColumn,
+            format!("{key} attributes"),
+            Some(attrs_up.join("\n")),
+            Some(attrs_down.join("\n")),
+        )
+        .needs([this]);
     }
     Ok(())
 }
 
-/// `CREATE [UNIQUE] INDEX name ON …` with the name replaced.
-fn index_def_named(def: &str, old: &str, new: &str) -> String {
-    let (o, n) = (
-        format!(" INDEX {} ON ", ident(old)),
-        format!(" INDEX {} ON ", ident(new)),
-    );
-    def.replacen(&o, &n, 1)
-}
-
-/// Constraints and indexes that only changed name (same definition) are renamed in place;
-/// returns the current table with those names already changed.
-fn renamed_parts(ops: &mut Ops, cq: &QName, nq: &QName, ct: &Table, nt: &Table) -> Table {
-    let mut out = ct.clone();
-    let mut taken: BTreeSet<&String> = BTreeSet::new();
-    for (old, c) in &ct.constraints {
-        if nt.constraints.contains_key(old) {
-            continue;
-        }
-        let found = nt.constraints.iter().find(|(n, d)| {
-            !ct.constraints.contains_key(*n)
-                && !taken.contains(n)
-                && d.kind == c.kind
-                && d.definition == c.definition
-        });
-        if let Some((new, _)) = found {
-            taken.insert(new);
-            ops.push_ordered(
-                Phase::Rename,
-                2,
-                format!("constraint {nq}.{new} rename"),
-                Some(format!(
-                    "ALTER TABLE {} RENAME CONSTRAINT {} TO {};",
-                    nq.sql(),
-                    ident(old),
-                    ident(new)
-                )),
-                Some(format!(
-                    "ALTER TABLE {} RENAME CONSTRAINT {} TO {};",
-                    nq.sql(),
-                    ident(new),
-                    ident(old)
-                )),
-            );
-            if let Some(c) = out.constraints.remove(old) {
-                out.constraints.insert(new.clone(), c);
-            }
-        }
-    }
-    let mut taken: BTreeSet<&String> = BTreeSet::new();
-    for (old, i) in &ct.indexes {
-        if nt.indexes.contains_key(old) {
-            continue;
-        }
-        let found = nt.indexes.iter().find(|(n, d)| {
-            let moved = index_def_named(&i.definition, old, n)
-                .replace(&format!(" ON {} ", cq.sql()), &format!(" ON {} ", nq.sql()));
-            !ct.indexes.contains_key(*n) && !taken.contains(n) && d.definition == moved
-        });
-        if let Some((new, _)) = found {
-            taken.insert(new);
-            let (oq, nq2) = (QName::new(&cq.schema, old), QName::new(&cq.schema, new));
-            ops.push_ordered(
-                Phase::Rename,
-                2,
-                format!("index {nq2} rename"),
-                Some(format!(
-                    "ALTER INDEX {} RENAME TO {};",
-                    oq.sql(),
-                    ident(new)
-                )),
-                Some(format!(
-                    "ALTER INDEX {} RENAME TO {};",
-                    nq2.sql(),
-                    ident(old)
-                )),
-            );
-            if let Some(mut moved) = out.indexes.remove(old) {
-                moved.definition = index_def_named(&moved.definition, old, new);
-                out.indexes.insert(new.clone(), moved);
-            }
-        }
-    }
-    out
-}
-
-/// Constraints, indexes, triggers, policies, RLS and the table comment of a kept table.
-pub(crate) fn parts(
+fn alter_identity(
     ops: &mut Ops,
-    cq: &QName,
-    nq: &QName,
-    ct: &Table,
-    nt: &Table,
-    key_changed: &BTreeSet<QName>,
-    retyped: bool,
+    (col, key, nq): (&str, &str, &QName),
+    o: &Column,
+    n: &Column,
+    identity: impl Fn(&Column) -> &'static str,
 ) {
-    let when_blocks = |def: &str| retyped && def.contains(" WHEN (");
-    let on_new =
-        |def: &str| def.replace(&format!(" ON {} ", cq.sql()), &format!(" ON {} ", nq.sql()));
-    let renamed = renamed_parts(ops, cq, nq, ct, nt);
-    let ct = &renamed;
-    for (name, c) in &ct.constraints {
-        let n = nt.constraints.get(name);
-        let into_changed_key = c.kind == 'f'
-            && c.references
-                .as_ref()
-                .is_some_and(|r| key_changed.contains(r));
-        let same = n.is_some_and(|n| n.definition == c.definition && n.kind == c.kind);
-        let (drop_phase, _) = if c.kind == 'f' {
-            (Phase::DropForeignKey, Phase::AddForeignKey)
-        } else {
-            (Phase::DropConstraint, Phase::AddConstraint)
-        };
-        let target_old = format!("CONSTRAINT {} ON {}", ident(name), cq.sql());
-        if same && !into_changed_key {
-            let target = format!("CONSTRAINT {} ON {}", ident(name), nq.sql());
-            comment_ops(
-                ops,
-                &target,
-                Fate::Kept,
-                c.comment.as_ref(),
-                n.and_then(|n| n.comment.as_ref()),
-            );
-            continue;
+    let this = Obj::Column(nq.clone(), n.name.clone());
+    if o.identity.is_none() {
+        // ADD IDENTITY needs NOT NULL first; down drops the identity, then NOT NULL.
+        if !o.not_null {
+            ops.push(
+                Phase::AlterColumn,
+                key.to_string(),
+                Some(format!("{col} SET NOT NULL;")),
+                Some(format!("{col} DROP NOT NULL;")),
+            )
+            .needs([this.clone()]);
         }
+        let up = format!(
+            "{col} ADD{};\n{}",
+            identity_clause(n),
+            setval(nq, &n.name, None, n)
+        );
         ops.push(
-            drop_phase,
-            format!("constraint {cq}.{name}"),
-            Some(format!(
-                "ALTER TABLE {} DROP CONSTRAINT {};",
-                cq.sql(),
-                ident(name)
-            )),
-            Some(format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} {};",
-                cq.sql(),
-                ident(name),
-                c.definition
-            )),
-        );
-        comment_ops(ops, &target_old, Fate::Dropped, c.comment.as_ref(), None);
-    }
-    for (name, c) in &nt.constraints {
-        let o = ct.constraints.get(name);
-        let into_changed_key = c.kind == 'f'
-            && o.and_then(|o| o.references.as_ref())
-                .is_some_and(|r| key_changed.contains(r));
-        if o.is_some_and(|o| o.definition == c.definition && o.kind == c.kind) && !into_changed_key
-        {
-            continue;
-        }
-        let add_phase = if c.kind == 'f' {
-            Phase::AddForeignKey
-        } else {
-            Phase::AddConstraint
-        };
-        let op = ops.push(
-            add_phase,
-            format!("constraint {nq}.{name}"),
-            Some(format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} {};",
-                nq.sql(),
-                ident(name),
-                c.definition
-            )),
-            Some(format!(
-                "ALTER TABLE {} DROP CONSTRAINT {};",
-                nq.sql(),
-                ident(name)
-            )),
-        );
-        let validated = !c.definition.ends_with("NOT VALID");
-        match c.kind {
-            'p' | 'u' => {
-                op.hazard(Hazard::DataDependent(format!(
-                    "new {} {name} on {nq}: fails if existing rows are duplicates; builds an index under an ACCESS EXCLUSIVE lock",
-                    if c.kind == 'p' { "PRIMARY KEY" } else { "UNIQUE" }
-                )));
-            }
-            'c' | 'f' if validated => {
-                op.hazard(Hazard::DataDependent(format!(
-                    "constraint {name} on {nq} validates every existing row (add it NOT VALID, then VALIDATE, to avoid the long lock)"
-                )));
-            }
-            'x' => {
-                op.hazard(Hazard::DataDependent(format!(
-                    "exclusion constraint {name} on {nq}: fails if existing rows conflict"
-                )));
-            }
-            _ => {}
-        }
-        let target = format!("CONSTRAINT {} ON {}", ident(name), nq.sql());
-        comment_ops(ops, &target, Fate::Created, None, c.comment.as_ref());
-    }
-    for (name, i) in &ct.indexes {
-        let iq = QName::new(&cq.schema, name);
-        let n = nt.indexes.get(name);
-        if n.is_some_and(|n| n.definition == on_new(&i.definition)) {
-            comment_ops(
-                ops,
-                &format!("INDEX {}", iq.sql()),
-                Fate::Kept,
-                i.comment.as_ref(),
-                n.and_then(|n| n.comment.as_ref()),
-            );
-            continue;
-        }
-        ops.push(
-            Phase::DropIndex,
-            format!("index {iq}"),
-            Some(format!("DROP INDEX {};", iq.sql())),
-            Some(format!("{};", i.definition)),
-        );
-        comment_ops(
-            ops,
-            &format!("INDEX {}", iq.sql()),
-            Fate::Dropped,
-            i.comment.as_ref(),
-            None,
-        );
-    }
-    for (name, i) in &nt.indexes {
-        let iq = QName::new(&nq.schema, name);
-        if ct
-            .indexes
-            .get(name)
-            .is_some_and(|o| on_new(&o.definition) == i.definition)
-        {
-            continue;
-        }
-        let op = ops.push(
-            Phase::CreateIndex,
-            format!("index {iq}"),
-            Some(format!("{};", i.definition)),
-            Some(format!("DROP INDEX {};", iq.sql())),
-        );
-        op.hazard(Hazard::Locking(format!(
-            "CREATE INDEX {name} on existing table {nq} blocks writes while it builds (CONCURRENTLY avoids that, in a `-- no-transaction` migration)"
+            Phase::AlterColumn,
+            key.to_string(),
+            Some(up),
+            Some(format!("{col} DROP IDENTITY;")),
+        )
+        .needs([this])
+        .hazard(Hazard::DataDependent(format!(
+            "identity on existing column {nq}.{}: the migration moves its sequence past the values already there (setval)",
+            n.name
         )));
-        if i.definition.starts_with("CREATE UNIQUE") {
-            op.hazard(Hazard::DataDependent(format!(
-                "unique index {name} fails if existing rows are duplicates"
-            )));
-        }
-        comment_ops(
-            ops,
-            &format!("INDEX {}", iq.sql()),
-            Fate::Created,
-            None,
-            i.comment.as_ref(),
-        );
+        return;
     }
-    for (name, tr) in &ct.triggers {
-        if nt
-            .triggers
-            .get(name)
-            .is_some_and(|n| n.definition == on_new(&tr.definition))
-            && !when_blocks(&tr.definition)
-        {
-            continue;
-        }
+    if o.identity != n.identity {
         ops.push(
-            Phase::DropTrigger,
-            format!("trigger {cq}.{name}"),
-            Some(format!("DROP TRIGGER {} ON {};", ident(name), cq.sql())),
-            Some(format!("{};", tr.definition)),
-        );
+            Phase::AlterColumn,
+            key.to_string(),
+            Some(format!("{col} SET GENERATED {};", identity(n))),
+            Some(format!("{col} SET GENERATED {};", identity(o))),
+        )
+        .needs([this.clone()]);
     }
-    for (name, tr) in &nt.triggers {
-        if ct
-            .triggers
-            .get(name)
-            .is_some_and(|o| on_new(&o.definition) == tr.definition)
-            && !when_blocks(&tr.definition)
-        {
-            continue;
-        }
+    if identity_options_differ(o, n) {
+        let set = |c: &Column| {
+            let opts = c.identity_options.clone().unwrap_or_default();
+            let sets: Vec<String> = opts.iter().map(|p| format!("SET {p}")).collect();
+            format!("{col} {};", sets.join(" "))
+        };
         ops.push(
-            Phase::CreateTrigger,
-            format!("trigger {nq}.{name}"),
-            Some(format!("{};", tr.definition)),
-            Some(format!("DROP TRIGGER {} ON {};", ident(name), nq.sql())),
-        );
+            Phase::AlterColumn,
+            key.to_string(),
+            Some(set(n)),
+            Some(set(o)),
+        )
+        .needs([this]);
     }
-    for (name, p) in &ct.policies {
-        if nt.policies.get(name) == Some(p) && !retyped {
-            continue;
-        }
+}
+
+/// A column whose generated expression changes, or that becomes (or stops being) generated:
+/// `DROP EXPRESSION` keeps the values when it stops; otherwise the column is dropped and added
+/// again (its values are computed anew), with everything on it recreated around that.
+fn regenerate(
+    ops: &mut Ops,
+    cur: &Schema,
+    des: &Schema,
+    (cq, nq): (&QName, &QName),
+    o: &Column,
+    n: &Column,
+    ch: &mut Changes,
+) -> Result<(), SchemaError> {
+    let same_otherwise = o.type_sql == n.type_sql && o.collation == n.collation;
+    if o.generated.is_some() && n.generated.is_none() && same_otherwise && n.default.is_none() {
+        let col = format!("ALTER TABLE {} ALTER COLUMN {}", nq.sql(), ident(&n.name));
+        let this = Obj::Column(nq.clone(), n.name.clone());
+        // Down makes it generated again: a drop and add, so what is on it is rebuilt in down.
+        let down = format!(
+            "ALTER TABLE {} DROP COLUMN {};\n{}",
+            nq.sql(),
+            ident(&n.name),
+            add_column(cur, nq, o)
+        );
         ops.push(
-            Phase::DropPolicy,
-            format!("policy {cq}.{name}"),
-            Some(format!("DROP POLICY {} ON {};", ident(name), cq.sql())),
-            Some(create_policy(cq, name, p)),
-        );
-    }
-    for (name, p) in &nt.policies {
-        if ct.policies.get(name) == Some(p) && !retyped {
-            continue;
-        }
-        ops.push(
-            Phase::Security,
-            format!("policy {nq}.{name}"),
-            Some(create_policy(nq, name, p)),
-            Some(format!("DROP POLICY {} ON {};", ident(name), nq.sql())),
-        );
-    }
-    for (flag, o, n) in [
-        ("ENABLE", ct.rls_enabled, nt.rls_enabled),
-        ("FORCE", ct.rls_forced, nt.rls_forced),
-    ] {
-        if o != n {
-            let sql = |on: bool| {
-                let verb = match (flag, on) {
-                    ("ENABLE", true) => "ENABLE",
-                    ("ENABLE", false) => "DISABLE",
-                    (_, true) => "FORCE",
-                    (_, false) => "NO FORCE",
-                };
-                format!("ALTER TABLE {} {verb} ROW LEVEL SECURITY;", nq.sql())
-            };
-            ops.push_ordered(
-                Phase::Security,
-                -1,
-                format!("rls {nq} {flag}"),
-                Some(sql(n)),
-                Some(sql(o)),
+            Phase::AlterColumn,
+            format!("column {nq}.{}", n.name),
+            Some(format!("{col} DROP EXPRESSION;")),
+            Some(down),
+        )
+        .needs([this])
+        .disturb(Disturb::down(
+            Obj::Column(cq.clone(), o.name.clone()),
+            Kinds::All,
+        ));
+        if o.not_null != n.not_null {
+            let (set, drop) = (
+                format!("{col} SET NOT NULL;"),
+                format!("{col} DROP NOT NULL;"),
+            );
+            let (up, down) = if n.not_null { (set, drop) } else { (drop, set) };
+            ops.push(
+                Phase::AlterColumn,
+                format!("column {nq}.{}", n.name),
+                Some(up),
+                Some(down),
             );
         }
+        return Ok(());
     }
-    comment_ops(
-        ops,
-        &format!("TABLE {}", nq.sql()),
-        Fate::Kept,
-        ct.comment.as_ref(),
-        nt.comment.as_ref(),
-    );
+    ch.dropped_columns.insert((cq.clone(), o.name.clone()));
+    ch.created_columns.insert((nq.clone(), n.name.clone()));
+    let hazard = if o.generated.is_none() {
+        Hazard::Destructive(format!(
+            "{nq}.{} becomes generated: its stored values are replaced by the expression",
+            n.name
+        ))
+    } else {
+        Hazard::Locking(format!(
+            "the generated column {nq}.{} is dropped and added again (rewrites the table)",
+            n.name
+        ))
+    };
+    drop_column(ops, cur, cq, o).hazard(hazard);
+    add(ops, des, nq, n);
+    Ok(())
 }

@@ -1,57 +1,110 @@
 //! Model × model → an ordered plan of operations, each with its up SQL and its inverse.
 //!
-//! Every operation sits in a [`Phase`]: drops of dependents first (triggers, policies, views,
-//! foreign keys, indexes, constraints), then renames, then drops of the objects themselves, then
-//! creates in dependency order (schemas, extensions, types, functions, sequences, tables,
-//! columns, constraints, indexes, foreign keys, views, triggers, policies, comments). The down
-//! script is the inverse of every operation in reverse order, which is valid because the up
-//! order is. Operations implied by another (a table's indexes go with the table) have no SQL
-//! on that side but still carry their inverse. Output is sorted, so it is deterministic.
+//! Each operation says which objects it creates (desired identities), drops and alters in
+//! place (current identities). [`order`] turns that, with both sides' dependency graphs (read
+//! from `pg_depend`), into the up order: an object is created after everything it depends on,
+//! dropped after everything that depends on it, dropped before it is created again, and
+//! dependents of an object altered in place are out of the way first. The [`Phase`] of an
+//! operation only breaks ties, so that the output reads in a familiar order (drops, then
+//! creates, kinds grouped). The down script is the inverse of every operation in reverse order,
+//! which is valid because the up order is. Operations implied by another (a table's indexes go
+//! with the table) have no SQL on that side but still carry their inverse.
+//!
+//! Objects that depend on something dropped or rebuilt are recreated around it ([`cascade`]);
+//! constraints and defaults of new tables are written inside `CREATE TABLE` when the order
+//! allows it. Output is deterministic.
 
+mod cascade;
 mod columns;
 mod objects;
+mod order;
+mod parts;
+mod render;
 mod tables;
+mod types;
 mod views;
+
+use std::collections::BTreeSet;
 
 use super::SchemaError;
 use super::lint::Hazard;
-use super::model::Schema;
+use super::model::{Obj, QName, Schema};
 use super::renames::Renames;
 
-/// When an operation runs; up runs in this order, down in the reverse.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) use render::TableSql;
+
+/// When an operation runs when nothing else decides; up runs in this order, down in the
+/// reverse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Phase {
-    /// Comments and ownerships of dropped/recreated objects (restored by down last).
+    /// Restorations only the down script needs (comments, ownerships of dropped objects).
     Forget,
     DropTrigger,
     DropPolicy,
     DropView,
     DropForeignKey,
     DropIndex,
+    DropStatistics,
     DropConstraint,
+    DropDefault,
+    Detach,
     Rename,
     DropColumn,
     DropTable,
     DropSequence,
     DropFunction,
     DropType,
+    DropCollation,
     DropExtension,
     DropSchema,
     CreateSchema,
     CreateExtension,
+    CreateCollation,
     CreateType,
     CreateFunction,
     CreateSequence,
     CreateTable,
+    AlterTable,
     AlterColumn,
     OwnSequence,
     AddConstraint,
     CreateIndex,
     AddForeignKey,
+    CreateStatistics,
     CreateView,
     CreateTrigger,
     Security,
     Comment,
+    Privileges,
+}
+
+/// Which script a `CREATE TABLE` (and the parts that may go inside it) belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Side {
+    /// A created table: the statement is in up.
+    Up,
+    /// A dropped table: the statement re-creating it is in down.
+    Down,
+}
+
+/// A part of a created (or dropped) table: a constraint or default that can be written inside
+/// its `CREATE TABLE`, or an object whose removal the table's `DROP TABLE` implies.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Inline {
+    pub table: QName,
+    pub side: Side,
+    pub part: Part,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Part {
+    /// (name, definition, comment/privilege statements that follow it).
+    Constraint(String, String, Vec<String>),
+    /// (column, expression).
+    Default(String, String),
+    /// Gone with the table: the operation's SQL on the table's side (down for a created table,
+    /// up for a dropped one) is left out when the order allows it.
+    Implied,
 }
 
 /// One step of a migration.
@@ -65,6 +118,78 @@ pub struct Op {
     pub up: Option<String>,
     pub down: Option<String>,
     pub hazards: Vec<Hazard>,
+    /// Objects that exist (in their desired form) once this runs.
+    pub(crate) creates: Vec<Obj>,
+    /// Objects (current identities) this removes.
+    pub(crate) drops: Vec<Obj>,
+    /// Objects (current identities) changed in place: whatever depends on them and is dropped
+    /// must be dropped first.
+    pub(crate) alters: Vec<Obj>,
+    /// Objects (desired identities) that must exist before this runs, beyond what the created
+    /// objects depend on.
+    pub(crate) needs: Vec<Obj>,
+    /// A rename: it "drops" the old name and "creates" the new one for ordering only; what
+    /// depends on the object follows it.
+    pub(crate) rename: bool,
+    /// Objects (current identities) whose dependents must be recreated around this operation
+    /// (in up, down or both).
+    pub(crate) disturbs: Vec<cascade::Disturb>,
+    /// Objects (current identities) whose drop must come after this.
+    pub(crate) precedes_drop: Vec<Obj>,
+    /// A `CREATE TABLE` whose statement is rendered at the end (parts may be merged in).
+    pub(crate) body: Option<Box<TableSql>>,
+    pub(crate) inline: Option<Inline>,
+}
+
+impl Op {
+    pub(crate) fn hazard(&mut self, h: Hazard) -> &mut Op {
+        self.hazards.push(h);
+        self
+    }
+
+    pub(crate) fn creates(&mut self, objs: impl IntoIterator<Item = Obj>) -> &mut Op {
+        self.creates.extend(objs);
+        self
+    }
+
+    pub(crate) fn drops(&mut self, objs: impl IntoIterator<Item = Obj>) -> &mut Op {
+        self.drops.extend(objs);
+        self
+    }
+
+    pub(crate) fn alters(&mut self, objs: impl IntoIterator<Item = Obj>) -> &mut Op {
+        self.alters.extend(objs);
+        self
+    }
+
+    pub(crate) fn needs(&mut self, objs: impl IntoIterator<Item = Obj>) -> &mut Op {
+        self.needs.extend(objs);
+        self
+    }
+
+    pub(crate) fn renames(&mut self) -> &mut Op {
+        self.rename = true;
+        self
+    }
+
+    pub(crate) fn disturb(&mut self, d: cascade::Disturb) -> &mut Op {
+        self.disturbs.push(d);
+        self
+    }
+
+    pub(crate) fn precedes_drop(&mut self, objs: impl IntoIterator<Item = Obj>) -> &mut Op {
+        self.precedes_drop.extend(objs);
+        self
+    }
+
+    pub(crate) fn inline(&mut self, table: &QName, side: Side, part: Part) -> &mut Op {
+        self.inline = Some(Inline {
+            table: table.clone(),
+            side,
+            part,
+        });
+        self
+    }
 }
 
 /// The ordered operations of one migration.
@@ -116,7 +241,7 @@ impl Plan {
 /// Collects operations while a diff runs.
 #[derive(Debug, Default)]
 pub(crate) struct Ops {
-    ops: Vec<(usize, Op)>,
+    ops: Vec<Op>,
     functions: bool,
 }
 
@@ -139,108 +264,74 @@ impl Ops {
         up: Option<String>,
         down: Option<String>,
     ) -> &mut Op {
-        let n = self.ops.len();
-        self.ops.push((
-            n,
-            Op {
-                phase,
-                order,
-                key: key.into(),
-                up,
-                down,
-                hazards: Vec::new(),
-            },
-        ));
-        let last = self.ops.len() - 1;
-        &mut self.ops[last].1
-    }
-
-    fn finish(mut self) -> Plan {
-        self.ops.sort_by(|(na, a), (nb, b)| {
-            (a.phase, a.order, &a.key, na).cmp(&(b.phase, b.order, &b.key, nb))
+        self.ops.push(Op {
+            phase,
+            order,
+            key: key.into(),
+            up,
+            down,
+            hazards: Vec::new(),
+            creates: Vec::new(),
+            drops: Vec::new(),
+            alters: Vec::new(),
+            needs: Vec::new(),
+            precedes_drop: Vec::new(),
+            disturbs: Vec::new(),
+            rename: false,
+            body: None,
+            inline: None,
         });
-        Plan {
-            ops: self
-                .ops
-                .into_iter()
-                .map(|(_, o)| o)
-                .filter(|o| o.up.is_some() || o.down.is_some())
-                .collect(),
-            functions: self.functions,
-        }
+        let last = self.ops.len() - 1;
+        &mut self.ops[last]
     }
-}
 
-impl Op {
-    pub(crate) fn hazard(&mut self, h: Hazard) -> &mut Op {
-        self.hazards.push(h);
-        self
+    /// Objects some operation really drops (explicitly or as implied by another drop; renames
+    /// do not count).
+    pub(crate) fn dropped(&self) -> BTreeSet<&Obj> {
+        self.ops
+            .iter()
+            .filter(|o| !o.rename)
+            .flat_map(|o| o.drops.iter())
+            .collect()
     }
-}
 
-/// What happens to an object that may exist on either side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Fate {
-    Kept,
-    Recreated,
-    Dropped,
-    Created,
-}
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Op> {
+        self.ops.iter()
+    }
 
-/// Comment operations for an object with the given fate (`target` is what follows `COMMENT ON`).
-pub(crate) fn comment_ops(
-    ops: &mut Ops,
-    target: &str,
-    fate: Fate,
-    old: Option<&String>,
-    new: Option<&String>,
-) {
-    let set = |c: Option<&String>| {
-        format!(
-            "COMMENT ON {target} IS {};",
-            c.map_or("NULL".to_string(), |c| super::model::literal(c))
-        )
-    };
-    let key = format!("comment on {target}");
-    match fate {
-        Fate::Kept => {
-            if old != new {
-                ops.push(Phase::Comment, key, Some(set(new)), Some(set(old)));
-            }
-        }
-        Fate::Recreated => {
-            if old.is_some() {
-                ops.push(Phase::Forget, key.clone(), None, Some(set(old)));
-            }
-            if new.is_some() {
-                ops.push(Phase::Comment, key, Some(set(new)), None);
-            }
-        }
-        Fate::Dropped => {
-            if old.is_some() {
-                ops.push(Phase::Forget, key, None, Some(set(old)));
-            }
-        }
-        Fate::Created => {
-            if new.is_some() {
-                ops.push(Phase::Comment, key, Some(set(new)), None);
-            }
-        }
+    /// The operations pushed since `from` (`len()` taken before), to add what they need.
+    pub(crate) fn since(&mut self, from: usize) -> &mut [Op] {
+        &mut self.ops[from..]
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// Removes operations that create `obj` in place without dropping it (an `ALTER` or
+    /// `CREATE OR REPLACE` superseded by a drop and create).
+    pub(crate) fn remove_in_place(&mut self, obj: &Obj) {
+        self.ops
+            .retain(|o| !(o.creates.contains(obj) && !o.drops.contains(obj) && o.body.is_none()));
     }
 }
 
 /// The plan that takes a database from `current` to `desired`.
 pub fn diff(current: &Schema, desired: &Schema, renames: &Renames) -> Result<Plan, SchemaError> {
+    objects::opaque(current, desired)?;
     let mut ops = Ops::default();
     objects::schemas(&mut ops, current, desired);
     objects::extensions(&mut ops, current, desired);
+    types::collations(&mut ops, current, desired);
     let changes = tables::tables(&mut ops, current, desired, renames)?;
-    let mut recreated = objects::functions(&mut ops, current, desired);
-    objects::enums(&mut ops, current, desired, &changes, &mut recreated)?;
+    objects::functions(&mut ops, current, desired);
+    types::types(&mut ops, current, desired, &changes)?;
     objects::sequences(&mut ops, current, desired, &changes);
-    views::views(&mut ops, current, desired, &changes);
-    objects::comments(&mut ops, current, desired, &recreated);
-    Ok(ops.finish())
+    objects::statistics(&mut ops, current, desired, &changes);
+    views::views(&mut ops, current, desired);
+    cascade::cascade(&mut ops, current, desired, &changes)?;
+    objects::comments_and_privileges(&mut ops, current, desired, &changes);
+    order::finish(ops, current, desired)
 }
 
 #[cfg(test)]

@@ -1,54 +1,94 @@
-//! Schemas, extensions, enum types, functions, sequences and the comments on them.
+//! Schemas, extensions, functions, sequences, extended statistics, the comments and
+//! privileges of kept objects, and the fingerprints of objects the engine does not generate.
 
 use std::collections::BTreeSet;
 
+use super::render::{self, decorated};
 use super::tables::Changes;
-use super::{Fate, Ops, Phase, comment_ops};
+use super::{Ops, Phase};
 use crate::migrator::schema::SchemaError;
 use crate::migrator::schema::lint::Hazard;
 use crate::migrator::schema::model::*;
 
+/// Objects kept as fingerprints must be equal on both sides: anything added, removed or
+/// changed is refused, naming it.
+pub(crate) fn opaque(cur: &Schema, des: &Schema) -> Result<(), SchemaError> {
+    let keys: BTreeSet<&String> = cur.opaque.keys().chain(des.opaque.keys()).collect();
+    for k in keys {
+        let (a, b) = (cur.opaque.get(k), des.opaque.get(k));
+        if a == b {
+            continue;
+        }
+        let what = match (a, b) {
+            (None, _) => "it is added",
+            (_, None) => "it is removed",
+            _ => "it changes",
+        };
+        let hint = if k.starts_with("invalid index") {
+            " (drop it, or REINDEX it, on the database the migrations run on)".to_string()
+        } else {
+            String::new()
+        };
+        return Err(SchemaError::Unsupported {
+            object: k.clone(),
+            reason: format!(
+                "{what}, and migrations for this kind of object are not generated{hint}"
+            ),
+        });
+    }
+    Ok(())
+}
+
 pub(crate) fn schemas(ops: &mut Ops, cur: &Schema, des: &Schema) {
+    let create = |s: &Schema, n: &str| {
+        decorated(
+            s,
+            &Obj::Schema(n.to_string()),
+            format!("CREATE SCHEMA {};", ident(n)),
+        )
+    };
+    let drop = |n: &str| format!("DROP SCHEMA {};", ident(n));
     for s in cur.schemas.difference(&des.schemas) {
-        let (create, drop) = (
-            format!("CREATE SCHEMA {};", ident(s)),
-            format!("DROP SCHEMA {};", ident(s)),
-        );
         ops.push(
             Phase::DropSchema,
             format!("schema {s}"),
-            Some(drop),
-            Some(create),
+            Some(drop(s)),
+            Some(create(cur, s)),
         )
+        .drops([Obj::Schema(s.clone())])
         .hazard(Hazard::Destructive(format!("drops schema {s}")));
     }
     for s in des.schemas.difference(&cur.schemas) {
-        let (create, drop) = (
-            format!("CREATE SCHEMA {};", ident(s)),
-            format!("DROP SCHEMA {};", ident(s)),
-        );
         ops.push(
             Phase::CreateSchema,
             format!("schema {s}"),
-            Some(create),
-            Some(drop),
-        );
+            Some(create(des, s)),
+            Some(drop(s)),
+        )
+        .creates([Obj::Schema(s.clone())]);
     }
 }
 
 pub(crate) fn extensions(ops: &mut Ops, cur: &Schema, des: &Schema) {
-    let create =
-        |e: &str, s: &str| format!("CREATE EXTENSION {} WITH SCHEMA {};", ident(e), ident(s));
+    let create = |s: &Schema, e: &str, sch: &str| {
+        decorated(
+            s,
+            &Obj::Extension(e.to_string()),
+            format!("CREATE EXTENSION {} WITH SCHEMA {};", ident(e), ident(sch)),
+        )
+    };
     let drop = |e: &str| format!("DROP EXTENSION {};", ident(e));
     for (e, s) in &cur.extensions {
+        let obj = Obj::Extension(e.clone());
         match des.extensions.get(e) {
             None => {
                 ops.push(
                     Phase::DropExtension,
                     format!("extension {e}"),
                     Some(drop(e)),
-                    Some(create(e, s)),
+                    Some(create(cur, e, s)),
                 )
+                .drops([obj])
                 .hazard(Hazard::Destructive(format!("drops extension {e}")));
             }
             Some(s2) if s2 != s => {
@@ -59,7 +99,9 @@ pub(crate) fn extensions(ops: &mut Ops, cur: &Schema, des: &Schema) {
                     format!("extension {e}"),
                     Some(set(s2)),
                     Some(set(s)),
-                );
+                )
+                .creates([obj])
+                .needs([Obj::Schema(s2.clone())]);
             }
             Some(_) => {}
         }
@@ -69,222 +111,68 @@ pub(crate) fn extensions(ops: &mut Ops, cur: &Schema, des: &Schema) {
             ops.push(
                 Phase::CreateExtension,
                 format!("extension {e}"),
-                Some(create(e, s)),
+                Some(create(des, e, s)),
                 Some(drop(e)),
-            );
-        }
-    }
-}
-
-fn create_enum(q: &QName, labels: &[String]) -> String {
-    let labels: Vec<String> = labels.iter().map(|l| literal(l)).collect();
-    format!("CREATE TYPE {} AS ENUM ({});", q.sql(), labels.join(", "))
-}
-
-/// Columns whose type is the enum `q` (or an array of it).
-fn enum_columns<'a>(s: &'a Schema, q: &QName) -> Vec<(&'a QName, &'a Column)> {
-    let names = [
-        q.name.clone(),
-        q.sql(),
-        ident(&q.name),
-        format!("{}.{}", q.schema, q.name),
-    ];
-    let mut out = Vec::new();
-    for (t, table) in &s.tables {
-        for c in &table.columns {
-            let base = c.type_sql.trim_end_matches("[]");
-            if names.iter().any(|n| n == base) {
-                out.push((t, c));
-            }
-        }
-    }
-    out
-}
-
-/// Enums: create, drop, add values (down recreates the type with the old labels and converts
-/// the columns that use it). Removing or reordering labels of a used enum is refused.
-pub(crate) fn enums(
-    ops: &mut Ops,
-    cur: &Schema,
-    des: &Schema,
-    ch: &Changes,
-    recreated: &mut BTreeSet<ObjectRef>,
-) -> Result<(), SchemaError> {
-    let drop = |q: &QName| format!("DROP TYPE {};", q.sql());
-    for (q, labels) in &cur.enums {
-        let Some(new) = des.enums.get(q) else {
-            ops.push(
-                Phase::DropType,
-                format!("type {q}"),
-                Some(drop(q)),
-                Some(create_enum(q, labels)),
             )
-            .hazard(Hazard::Destructive(format!("drops type {q}")));
-            continue;
-        };
-        if new == labels {
-            continue;
-        }
-        let kept_in_order: Vec<&String> = new.iter().filter(|l| labels.contains(l)).collect();
-        let only_added = kept_in_order.len() == labels.len()
-            && kept_in_order.iter().zip(labels).all(|(a, b)| *a == b);
-        if !only_added {
-            if enum_columns(cur, q).is_empty() && enum_columns(des, q).is_empty() {
-                ops.push(
-                    Phase::DropType,
-                    format!("type {q}"),
-                    Some(drop(q)),
-                    Some(create_enum(q, labels)),
-                );
-                ops.push(
-                    Phase::CreateType,
-                    format!("type {q}"),
-                    Some(create_enum(q, new)),
-                    Some(drop(q)),
-                );
-                recreated.insert(ObjectRef {
-                    kind: "TYPE".into(),
-                    sql: q.sql(),
-                });
-                continue;
-            }
-            return Err(SchemaError::Unsupported {
-                object: format!("enum type {q}"),
-                reason: format!(
-                    "labels are removed or reordered ({} → {}) while columns use it",
-                    labels.join(", "),
-                    new.join(", ")
-                ),
-            });
-        }
-        let mut up = Vec::new();
-        for (i, l) in new.iter().enumerate() {
-            if labels.contains(l) {
-                continue;
-            }
-            let place = match new[..i].last() {
-                Some(prev) => format!(" AFTER {}", literal(prev)),
-                None => format!(" BEFORE {}", literal(&new[1])),
-            };
-            up.push(format!(
-                "ALTER TYPE {} ADD VALUE {}{place};",
-                q.sql(),
-                literal(l)
-            ));
-        }
-        ops.push(
-            Phase::CreateType,
-            format!("type {q}"),
-            Some(up.join("\n")),
-            Some(enum_swap(cur, ch, q, labels)?),
-        );
-    }
-    for (q, labels) in &des.enums {
-        if !cur.enums.contains_key(q) {
-            ops.push(
-                Phase::CreateType,
-                format!("type {q}"),
-                Some(create_enum(q, labels)),
-                Some(drop(q)),
-            );
+            .creates([Obj::Extension(e.clone())]);
         }
     }
-    Ok(())
 }
 
-/// Down SQL that turns enum `q` back into one with `labels`. It runs once everything later in
-/// the plan is undone: the columns using it then are the current ones that up keeps, under
-/// their desired names (renames are undone after it).
-fn enum_swap(
-    cur: &Schema,
-    ch: &Changes,
-    q: &QName,
-    labels: &[String],
-) -> Result<String, SchemaError> {
-    let old = QName::new(&q.schema, &format!("{}__admin_old", q.name));
-    let mut out = vec![
-        format!("ALTER TYPE {} RENAME TO {};", q.sql(), ident(&old.name)),
-        create_enum(q, labels),
-    ];
-    for (t, c) in enum_columns(cur, q) {
-        if ch.column_dropped(t, &c.name) {
-            continue;
-        }
-        let (t, name) = ch.current_to_desired(t, &c.name);
-        let t = &t;
-        if c.generated.is_some() {
-            return Err(SchemaError::Unsupported {
-                object: format!("column {t}.{}", c.name),
-                reason: "a generated column uses an enum that gains labels".into(),
-            });
-        }
-        let array = if c.type_sql.ends_with("[]") { "[]" } else { "" };
-        let col = ident(&name);
-        if c.default.is_some() {
-            out.push(format!(
-                "ALTER TABLE {} ALTER COLUMN {col} DROP DEFAULT;",
-                t.sql()
-            ));
-        }
-        out.push(format!(
-            "ALTER TABLE {} ALTER COLUMN {col} TYPE {}{array} USING {col}::text{array}::{}{array};",
-            t.sql(),
-            q.sql(),
-            q.sql()
-        ));
-        if let Some(d) = &c.default {
-            out.push(format!(
-                "ALTER TABLE {} ALTER COLUMN {col} SET DEFAULT {d};",
-                t.sql()
-            ));
-        }
-    }
-    out.push(format!("DROP TYPE {};", old.sql()));
-    Ok(out.join("\n"))
-}
-
-/// Functions and procedures: new ones created, removed ones dropped, changed ones replaced
-/// (or dropped and recreated when the result type changes). Returns the recreated ones.
-pub(crate) fn functions(ops: &mut Ops, cur: &Schema, des: &Schema) -> BTreeSet<ObjectRef> {
-    let mut recreated = BTreeSet::new();
-    let create = |f: &Function| format!("{};", f.definition);
+/// Functions, procedures and aggregates: new ones created, removed ones dropped, changed ones
+/// replaced in place when `CREATE OR REPLACE` can (same result, kind and argument names and
+/// defaults), else dropped and created again (their dependents are recreated around it).
+pub(crate) fn functions(ops: &mut Ops, cur: &Schema, des: &Schema) {
+    let create = |s: &Schema, k: &str, f: &Function| {
+        decorated(
+            s,
+            &Obj::Function(k.to_string()),
+            format!("{};", f.definition),
+        )
+    };
     let drop = |f: &Function| format!("DROP {} {};", f.kind, f.signature);
     for (k, f) in &cur.functions {
+        let obj = Obj::Function(k.clone());
         match des.functions.get(k) {
             None => {
                 ops.push(
                     Phase::DropFunction,
                     format!("function {k}"),
                     Some(drop(f)),
-                    Some(create(f)),
-                );
+                    Some(create(cur, k, f)),
+                )
+                .drops([obj]);
+                ops.functions = true;
             }
             Some(n) if n.definition != f.definition => {
                 ops.functions = true;
-                if n.result == f.result && n.kind == f.kind {
+                let replaceable = n.result == f.result
+                    && n.kind == f.kind
+                    && n.arguments == f.arguments
+                    && f.kind != "AGGREGATE";
+                if replaceable {
                     ops.push(
                         Phase::CreateFunction,
                         format!("function {k}"),
-                        Some(create(n)),
-                        Some(create(f)),
-                    );
+                        Some(format!("{};", n.definition)),
+                        Some(format!("{};", f.definition)),
+                    )
+                    .creates([obj]);
                 } else {
                     ops.push(
                         Phase::DropFunction,
                         format!("function {k}"),
                         Some(drop(f)),
-                        Some(create(f)),
-                    );
+                        Some(create(cur, k, f)),
+                    )
+                    .drops([obj.clone()]);
                     ops.push(
                         Phase::CreateFunction,
                         format!("function {k}"),
-                        Some(create(n)),
+                        Some(create(des, k, n)),
                         Some(drop(n)),
-                    );
-                    recreated.insert(ObjectRef {
-                        kind: f.kind.clone(),
-                        sql: f.signature.clone(),
-                    });
+                    )
+                    .creates([obj]);
                 }
             }
             Some(_) => {}
@@ -296,19 +184,25 @@ pub(crate) fn functions(ops: &mut Ops, cur: &Schema, des: &Schema) -> BTreeSet<O
             ops.push(
                 Phase::CreateFunction,
                 format!("function {k}"),
-                Some(create(f)),
+                Some(create(des, k, f)),
                 Some(drop(f)),
-            );
+            )
+            .creates([Obj::Function(k.clone())]);
         }
     }
-    if cur.functions.keys().any(|k| !des.functions.contains_key(k)) {
-        ops.functions = true;
-    }
-    recreated
 }
 
-fn create_sequence(q: &QName, s: &Sequence) -> String {
-    format!("CREATE SEQUENCE {} {};", q.sql(), sequence_options(s))
+fn create_sequence(s: &Schema, q: &QName, seq: &Sequence) -> String {
+    let unlogged = if seq.unlogged { "UNLOGGED " } else { "" };
+    decorated(
+        s,
+        &Obj::Sequence(q.clone()),
+        format!(
+            "CREATE {unlogged}SEQUENCE {} {};",
+            q.sql(),
+            sequence_options(seq)
+        ),
+    )
 }
 
 fn sequence_options(s: &Sequence) -> String {
@@ -336,73 +230,107 @@ fn owned_by(q: &QName, owner: Option<&(QName, String)>) -> String {
     }
 }
 
-/// Sequences: create/drop/alter options, and `OWNED BY`. A sequence owned by a column goes
-/// away with that column, so its drop (or the inverse of its creation) is implied then.
+/// Sequences: create/drop/alter options and persistence, and `OWNED BY`. A sequence owned by a
+/// column goes away with that column; one that must outlive its owning column (a table dropped
+/// while another keeps using its sequence) is released from it first.
 pub(crate) fn sequences(ops: &mut Ops, cur: &Schema, des: &Schema, ch: &Changes) {
     for (q, s) in &cur.sequences {
+        let obj = Obj::Sequence(q.clone());
+        let owner = Obj::SeqOwner(q.clone());
         let goes_with_owner = s
             .owned_by
             .as_ref()
             .is_some_and(|(t, c)| ch.column_dropped(t, c));
-        match des.sequences.get(q) {
-            None => {
-                let up = (!goes_with_owner).then(|| format!("DROP SEQUENCE {};", q.sql()));
+        let Some(n) = des.sequences.get(q) else {
+            let up = (!goes_with_owner).then(|| format!("DROP SEQUENCE {};", q.sql()));
+            ops.push(
+                Phase::DropSequence,
+                format!("sequence {q}"),
+                up,
+                Some(create_sequence(cur, q, s)),
+            )
+            .drops([obj]);
+            if s.owned_by.is_some() {
                 ops.push(
-                    Phase::DropSequence,
-                    format!("sequence {q}"),
-                    up,
-                    Some(create_sequence(q, s)),
-                );
-                if s.owned_by.is_some() {
-                    ops.push(
-                        Phase::Forget,
-                        format!("sequence {q} owner"),
-                        None,
-                        Some(owned_by(q, s.owned_by.as_ref())),
-                    );
-                }
+                    Phase::Forget,
+                    format!("sequence {q} owner"),
+                    None,
+                    Some(owned_by(q, s.owned_by.as_ref())),
+                )
+                .drops([owner]);
             }
-            Some(n) => {
-                if sequence_options(n) != sequence_options(s) {
-                    let alter = |x: &Sequence| {
-                        format!("ALTER SEQUENCE {} {};", q.sql(), sequence_options(x))
-                    };
-                    ops.push(
-                        Phase::CreateSequence,
-                        format!("sequence {q}"),
-                        Some(alter(n)),
-                        Some(alter(s)),
-                    );
-                }
-                let old_owner = s
-                    .owned_by
-                    .as_ref()
-                    .map(|(t, c)| ch.current_to_desired(t, c));
-                if old_owner.as_ref() != n.owned_by.as_ref() {
-                    // Ownership to a column that is created (down: dropped) needs no inverse;
-                    // from a column that is dropped needs no up.
-                    let down = (!n
-                        .owned_by
-                        .as_ref()
-                        .is_some_and(|(t, c)| ch.column_created(t, c)))
-                    .then(|| owned_by(q, s.owned_by.as_ref()));
-                    let up = if goes_with_owner {
-                        None
-                    } else {
-                        Some(owned_by(q, n.owned_by.as_ref()))
-                    };
-                    if goes_with_owner {
-                        ops.push(Phase::Forget, format!("sequence {q} owner"), None, down);
-                        ops.push(
-                            Phase::OwnSequence,
-                            format!("sequence {q} owner"),
-                            Some(owned_by(q, n.owned_by.as_ref())),
-                            None,
-                        );
-                    } else {
-                        ops.push(Phase::OwnSequence, format!("sequence {q} owner"), up, down);
-                    }
-                }
+            continue;
+        };
+        if sequence_options(n) != sequence_options(s) {
+            let alter =
+                |x: &Sequence| format!("ALTER SEQUENCE {} {};", q.sql(), sequence_options(x));
+            ops.push(
+                Phase::CreateSequence,
+                format!("sequence {q}"),
+                Some(alter(n)),
+                Some(alter(s)),
+            )
+            .needs([obj.clone()]);
+        }
+        if n.unlogged != s.unlogged {
+            let set = |u: bool| {
+                format!(
+                    "ALTER SEQUENCE {} SET {};",
+                    q.sql(),
+                    if u { "UNLOGGED" } else { "LOGGED" }
+                )
+            };
+            ops.push(
+                Phase::CreateSequence,
+                format!("sequence {q} persistence"),
+                Some(set(n.unlogged)),
+                Some(set(s.unlogged)),
+            )
+            .needs([obj.clone()]);
+        }
+        let old_owner = s
+            .owned_by
+            .as_ref()
+            .map(|(t, c)| ch.current_to_desired(t, c));
+        if old_owner.as_ref() == n.owned_by.as_ref() {
+            continue;
+        }
+        if goes_with_owner {
+            // Released before its owner is dropped, owned again once the new owner exists.
+            ops.push(
+                Phase::Detach,
+                format!("sequence {q} owner"),
+                Some(owned_by(q, None)),
+                Some(owned_by(q, s.owned_by.as_ref())),
+            )
+            .drops([owner.clone()]);
+            if n.owned_by.is_some() {
+                ops.push(
+                    Phase::OwnSequence,
+                    format!("sequence {q} owner"),
+                    Some(owned_by(q, n.owned_by.as_ref())),
+                    Some(owned_by(q, None)),
+                )
+                .creates([owner]);
+            }
+        } else {
+            // Down gives it back to its old owner, unless that owner is created by up (then
+            // dropping it in down takes the sequence along).
+            let down = (!n
+                .owned_by
+                .as_ref()
+                .is_some_and(|(t, c)| ch.column_created(t, c)))
+            .then(|| owned_by(q, s.owned_by.as_ref()));
+            let op = ops.push(
+                Phase::OwnSequence,
+                format!("sequence {q} owner"),
+                Some(owned_by(q, n.owned_by.as_ref())),
+                down,
+            );
+            if n.owned_by.is_some() {
+                op.creates([owner]);
+            } else {
+                op.drops([owner]);
             }
         }
     }
@@ -418,9 +346,10 @@ pub(crate) fn sequences(ops: &mut Ops, cur: &Schema, des: &Schema, ch: &Changes)
         ops.push(
             Phase::CreateSequence,
             format!("sequence {q}"),
-            Some(create_sequence(q, s)),
+            Some(create_sequence(des, q, s)),
             down,
-        );
+        )
+        .creates([Obj::Sequence(q.clone())]);
         if s.owned_by.is_some() {
             let down = (!with_owner).then(|| owned_by(q, None));
             ops.push(
@@ -428,58 +357,135 @@ pub(crate) fn sequences(ops: &mut Ops, cur: &Schema, des: &Schema, ch: &Changes)
                 format!("sequence {q} owner"),
                 Some(owned_by(q, s.owned_by.as_ref())),
                 down,
-            );
+            )
+            .creates([Obj::SeqOwner(q.clone())]);
         }
     }
 }
 
-/// Every object the generic comment map can refer to.
-fn refs(s: &Schema) -> BTreeSet<ObjectRef> {
-    let mut out = BTreeSet::new();
-    for n in &s.schemas {
-        out.insert(ObjectRef {
-            kind: "SCHEMA".into(),
-            sql: ident(n),
-        });
+/// `CREATE STATISTICS …;` with its target when set.
+pub(crate) fn create_statistics(q: &QName, st: &Statistics) -> String {
+    let mut s = format!("{};", st.definition);
+    if let Some(t) = st.target {
+        s.push_str(&format!(
+            "\nALTER STATISTICS {} SET STATISTICS {t};",
+            q.sql()
+        ));
     }
-    for q in s.enums.keys() {
-        out.insert(ObjectRef {
-            kind: "TYPE".into(),
-            sql: q.sql(),
-        });
-    }
-    for q in s.sequences.keys() {
-        out.insert(ObjectRef {
-            kind: "SEQUENCE".into(),
-            sql: q.sql(),
-        });
-    }
-    for f in s.functions.values() {
-        out.insert(ObjectRef {
-            kind: f.kind.clone(),
-            sql: f.signature.clone(),
-        });
-    }
-    out
+    s
 }
 
-/// Comments on schemas, types, sequences and functions.
-pub(crate) fn comments(ops: &mut Ops, cur: &Schema, des: &Schema, recreated: &BTreeSet<ObjectRef>) {
-    let (rc, rd) = (refs(cur), refs(des));
-    let keys: BTreeSet<&ObjectRef> = cur.comments.keys().chain(des.comments.keys()).collect();
-    for r in keys {
-        let fate = match (rc.contains(r), rd.contains(r)) {
-            (true, true) if recreated.contains(r) => Fate::Recreated,
-            (true, true) => Fate::Kept,
-            (true, false) => Fate::Dropped,
-            (false, _) => Fate::Created,
-        };
-        comment_ops(
-            ops,
-            &format!("{} {}", r.kind, r.sql),
-            fate,
-            cur.comments.get(r),
-            des.comments.get(r),
-        );
+pub(crate) fn statistics(ops: &mut Ops, cur: &Schema, des: &Schema, _ch: &Changes) {
+    let drop = |q: &QName| format!("DROP STATISTICS {};", q.sql());
+    for (q, st) in &cur.statistics {
+        let obj = Obj::Statistics(q.clone());
+        let create_cur = decorated(cur, &obj, create_statistics(q, st));
+        match des.statistics.get(q) {
+            Some(n) if n == st => {}
+            Some(n) if n.definition == st.definition => {
+                let set = |t: Option<i32>| {
+                    format!(
+                        "ALTER STATISTICS {} SET STATISTICS {};",
+                        q.sql(),
+                        t.unwrap_or(-1)
+                    )
+                };
+                ops.push(
+                    Phase::CreateStatistics,
+                    format!("statistics {q}"),
+                    Some(set(n.target)),
+                    Some(set(st.target)),
+                )
+                .needs([obj]);
+            }
+            other => {
+                ops.push(
+                    Phase::DropStatistics,
+                    format!("statistics {q}"),
+                    Some(drop(q)),
+                    Some(create_cur),
+                )
+                .drops([obj.clone()]);
+                if let Some(n) = other {
+                    ops.push(
+                        Phase::CreateStatistics,
+                        format!("statistics {q}"),
+                        Some(decorated(des, &obj, create_statistics(q, n))),
+                        Some(drop(q)),
+                    )
+                    .creates([obj]);
+                }
+            }
+        }
+    }
+    for (q, st) in &des.statistics {
+        if !cur.statistics.contains_key(q) {
+            let obj = Obj::Statistics(q.clone());
+            ops.push(
+                Phase::CreateStatistics,
+                format!("statistics {q}"),
+                Some(decorated(des, &obj, create_statistics(q, st))),
+                Some(drop(q)),
+            )
+            .creates([obj]);
+        }
+    }
+}
+
+/// Comments and privileges of objects that exist on both sides and are not recreated (those
+/// that are carry theirs in their create statements).
+pub(crate) fn comments_and_privileges(ops: &mut Ops, cur: &Schema, des: &Schema, ch: &Changes) {
+    let dropped: BTreeSet<Obj> = ops.dropped().into_iter().cloned().collect();
+    let created: BTreeSet<Obj> = ops
+        .iter()
+        .filter(|o| !o.rename)
+        .flat_map(|o| o.creates.iter().cloned())
+        .collect();
+    let from_desired = |o: &Obj| -> Obj {
+        cur.comments
+            .keys()
+            .chain(cur.privileges.keys())
+            .find(|c| ch.to_desired(c) == *o)
+            .cloned()
+            .unwrap_or_else(|| o.clone())
+    };
+    let mut pairs: BTreeSet<(Obj, Obj)> = BTreeSet::new();
+    for o in cur.comments.keys().chain(cur.privileges.keys()) {
+        pairs.insert((o.clone(), ch.to_desired(o)));
+    }
+    for o in des.comments.keys().chain(des.privileges.keys()) {
+        pairs.insert((from_desired(o), o.clone()));
+    }
+    for (oc, od) in pairs {
+        if dropped.contains(&oc) || created.contains(&od) || render::target(des, &od).is_none() {
+            continue;
+        }
+        let (a, b) = (cur.comments.get(&oc), des.comments.get(&od));
+        if a != b
+            && let (Some(up), Some(down)) =
+                (render::comment(des, &od, b), render::comment(cur, &oc, a))
+        {
+            ops.push(
+                Phase::Comment,
+                format!("comment on {od}"),
+                Some(up),
+                Some(down),
+            )
+            .needs([od.clone()]);
+        }
+        let (ga, gb) = (render::grants_of(cur, &oc), render::grants_of(des, &od));
+        if ga != gb {
+            let up = render::privileges(des, &od, &ga, &gb);
+            let down = render::privileges(cur, &oc, &gb, &ga);
+            if !up.is_empty() {
+                ops.push(
+                    Phase::Privileges,
+                    format!("privileges on {od}"),
+                    Some(up.join("\n")),
+                    Some(down.join("\n")),
+                )
+                .needs([od]);
+            }
+        }
     }
 }

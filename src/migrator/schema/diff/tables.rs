@@ -1,15 +1,16 @@
-//! Tables and what hangs off them: columns, constraints, indexes, triggers, policies, RLS and
-//! comments. Renames from `-- admin:renamed-from` turn a drop + create into `RENAME`.
+//! Tables: created, dropped, renamed (`-- admin:renamed-from`), and the parts that come and go
+//! with a whole table. Kept tables are handed to [`super::columns`] and [`super::parts`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Fate, Ops, Phase, comment_ops};
+use super::render::{self, TableSql, add_constraint, column_full, drop_constraint};
+use super::{Ops, Part, Phase, Side};
 use crate::migrator::schema::SchemaError;
 use crate::migrator::schema::lint::Hazard;
 use crate::migrator::schema::model::*;
 use crate::migrator::schema::renames::Renames;
 
-/// What the table diff decided, for the kinds that depend on tables (sequences, views).
+/// What the table diff decided, for the kinds that depend on tables (sequences, types, views).
 #[derive(Debug, Default)]
 pub(crate) struct Changes {
     pub dropped_tables: BTreeSet<QName>,
@@ -54,247 +55,379 @@ impl Changes {
             col,
         )
     }
-}
 
-/// `name type [COLLATE] [GENERATED …] [DEFAULT …] [NOT NULL]`.
-pub(crate) fn column_spec(c: &Column) -> String {
-    let mut s = format!("{} {}", ident(&c.name), c.type_sql);
-    if let Some(coll) = &c.collation {
-        s.push_str(&format!(" COLLATE {}", coll.sql()));
-    }
-    if let Some(g) = &c.generated {
-        s.push_str(&format!(" GENERATED ALWAYS AS ({g}) STORED"));
-    }
-    if let Some(d) = &c.default {
-        s.push_str(&format!(" DEFAULT {d}"));
-    }
-    if c.identity.is_some() {
-        s.push_str(&identity_clause(c));
-    }
-    if c.not_null {
-        s.push_str(" NOT NULL");
-    }
-    s
-}
-
-/// The identity options PostgreSQL picks by itself for a column of type `type_sql`.
-fn default_identity_options(type_sql: &str) -> Vec<String> {
-    let max = match type_sql {
-        "smallint" => i64::from(i16::MAX),
-        "integer" => i64::from(i32::MAX),
-        _ => i64::MAX,
-    };
-    [
-        "INCREMENT BY 1".to_string(),
-        "MINVALUE 1".into(),
-        format!("MAXVALUE {max}"),
-        "START WITH 1".into(),
-        "CACHE 1".into(),
-        "NO CYCLE".into(),
-    ]
-    .to_vec()
-}
-
-/// ` GENERATED ALWAYS|BY DEFAULT AS IDENTITY [(options)]` (options only when not the defaults).
-pub(crate) fn identity_clause(c: &Column) -> String {
-    let kind = if c.identity == Some('a') {
-        "ALWAYS"
-    } else {
-        "BY DEFAULT"
-    };
-    match &c.identity_options {
-        Some(o) if *o != default_identity_options(&c.type_sql) => {
-            format!(" GENERATED {kind} AS IDENTITY ({})", o.join(" "))
-        }
-        _ => format!(" GENERATED {kind} AS IDENTITY"),
-    }
-}
-
-/// Whether two identity columns' sequence options differ beyond what a type change implies.
-pub(crate) fn identity_options_differ(o: &Column, n: &Column) -> bool {
-    let norm = |c: &Column| {
-        c.identity_options
-            .clone()
-            .filter(|x| *x != default_identity_options(&c.type_sql))
-    };
-    norm(o) != norm(n)
-}
-
-fn create_table(q: &QName, t: &Table) -> String {
-    if t.columns.is_empty() {
-        return format!("CREATE TABLE {} ();", q.sql());
-    }
-    let cols: Vec<String> = t
-        .columns
-        .iter()
-        .map(|c| format!("    {}", column_spec(c)))
-        .collect();
-    format!("CREATE TABLE {} (\n{}\n);", q.sql(), cols.join(",\n"))
-}
-
-fn add_constraint(q: &QName, name: &str, c: &Constraint) -> String {
-    format!(
-        "ALTER TABLE {} ADD CONSTRAINT {} {};",
-        q.sql(),
-        ident(name),
-        c.definition
-    )
-}
-
-fn drop_constraint(q: &QName, name: &str) -> String {
-    format!("ALTER TABLE {} DROP CONSTRAINT {};", q.sql(), ident(name))
-}
-
-fn constraint_phases(c: &Constraint) -> (Phase, Phase) {
-    if c.kind == 'f' {
-        (Phase::DropForeignKey, Phase::AddForeignKey)
-    } else {
-        (Phase::DropConstraint, Phase::AddConstraint)
-    }
-}
-
-pub(crate) fn create_policy(q: &QName, name: &str, p: &Policy) -> String {
-    let roles: Vec<String> = p.roles.iter().map(|r| ident(r)).collect();
-    let mut s = format!(
-        "CREATE POLICY {} ON {} AS {} FOR {} TO {}",
-        ident(name),
-        q.sql(),
-        if p.permissive {
-            "PERMISSIVE"
-        } else {
-            "RESTRICTIVE"
-        },
-        p.command,
-        roles.join(", ")
-    );
-    if let Some(u) = &p.using {
-        s.push_str(&format!(" USING ({u})"));
-    }
-    if let Some(w) = &p.with_check {
-        s.push_str(&format!(" WITH CHECK ({w})"));
-    }
-    s.push(';');
-    s
-}
-
-fn rls(q: &QName, what: &str, on: bool) -> String {
-    let verb = if on {
-        what.to_string()
-    } else {
-        what.replace("ENABLE", "DISABLE")
-            .replace("FORCE", "NO FORCE")
-    };
-    format!("ALTER TABLE {} {verb} ROW LEVEL SECURITY;", q.sql())
-}
-
-/// Everything owned by a table that is dropped (`created == false`) or created, as operations
-/// implied by the table's own DROP/CREATE on one side (foreign keys are always explicit).
-fn whole_table(ops: &mut Ops, q: &QName, t: &Table, created: bool) {
-    let side = |sql: String| -> (Option<String>, Option<String>) {
-        if created {
-            (Some(sql), None)
-        } else {
-            (None, Some(sql))
-        }
-    };
-    let fate = if created {
-        Fate::Created
-    } else {
-        Fate::Dropped
-    };
-    for (name, c) in &t.constraints {
-        let (drop_phase, add_phase) = constraint_phases(c);
-        let key = format!("constraint {q}.{name}");
-        if c.kind == 'f' {
-            if created {
-                ops.push(
-                    add_phase,
-                    key,
-                    Some(add_constraint(q, name, c)),
-                    Some(drop_constraint(q, name)),
-                );
-            } else {
-                ops.push(
-                    drop_phase,
-                    key,
-                    Some(drop_constraint(q, name)),
-                    Some(add_constraint(q, name, c)),
-                );
+    /// A current object under its desired identity (renames applied).
+    pub fn to_desired(&self, o: &Obj) -> Obj {
+        let t = |q: &QName| {
+            self.table_renames
+                .get(q)
+                .cloned()
+                .unwrap_or_else(|| q.clone())
+        };
+        match o {
+            Obj::Table(q) => Obj::Table(t(q)),
+            Obj::Column(q, c) => {
+                let (nq, nc) = self.current_to_desired(q, c);
+                Obj::Column(nq, nc)
             }
-        } else {
-            let (up, down) = side(add_constraint(q, name, c));
-            ops.push(if created { add_phase } else { drop_phase }, key, up, down);
+            Obj::Default(q, c) => {
+                let (nq, nc) = self.current_to_desired(q, c);
+                Obj::Default(nq, nc)
+            }
+            Obj::Constraint(q, n) => Obj::Constraint(t(q), n.clone()),
+            Obj::Trigger(q, n) => Obj::Trigger(t(q), n.clone()),
+            Obj::Policy(q, n) => Obj::Policy(t(q), n.clone()),
+            other => other.clone(),
         }
-        let target = format!("CONSTRAINT {} ON {}", ident(name), q.sql());
-        comment_ops(ops, &target, fate, c.comment.as_ref(), c.comment.as_ref());
+    }
+}
+
+/// The statements that set a column's attributes (statistics, options, storage and, when
+/// `compression`, compression) from what `from` has to what `to` has.
+pub(crate) fn column_attributes(
+    q: &QName,
+    from: &Column,
+    to: &Column,
+    compression: bool,
+) -> Vec<String> {
+    let col = format!("ALTER TABLE {} ALTER COLUMN {}", q.sql(), ident(&to.name));
+    let mut out = Vec::new();
+    if from.statistics != to.statistics {
+        out.push(format!(
+            "{col} SET STATISTICS {};",
+            to.statistics.unwrap_or(-1)
+        ));
+    }
+    if from.options != to.options {
+        let names = |o: &[String]| -> Vec<String> {
+            o.iter()
+                .map(|x| x.split('=').next().unwrap_or_default().to_string())
+                .collect()
+        };
+        let gone: Vec<String> = names(&from.options)
+            .into_iter()
+            .filter(|n| !names(&to.options).contains(n))
+            .collect();
+        if !gone.is_empty() {
+            out.push(format!("{col} RESET ({});", gone.join(", ")));
+        }
+        if !to.options.is_empty() {
+            out.push(format!("{col} SET ({});", to.options.join(", ")));
+        }
+    }
+    if from.storage != to.storage {
+        // The type's default storage is what RESET-less PostgreSQL offers: name it.
+        out.push(format!(
+            "{col} SET STORAGE {};",
+            to.storage.as_deref().unwrap_or("DEFAULT_FOR_TYPE")
+        ));
+    }
+    if compression && from.compression != to.compression {
+        out.push(format!(
+            "{col} SET COMPRESSION {};",
+            to.compression.as_deref().unwrap_or("default")
+        ));
+    }
+    out
+}
+
+/// A created (`Side::Up`) or dropped (`Side::Down`) table with everything that hangs off it:
+/// the statement, then one operation per part (folded into the statement, or made implicit,
+/// where the order allows). `s` is the side the table exists on; `kept` tells whether a
+/// referenced table exists on the other side too (an FK to it may go inside the statement).
+pub(crate) fn whole_table(
+    ops: &mut Ops,
+    s: &Schema,
+    q: &QName,
+    t: &Table,
+    side: Side,
+    kept: &dyn Fn(&QName) -> bool,
+) {
+    let mut body = TableSql::new(q, t, side);
+    let parent = t
+        .partition_of
+        .as_ref()
+        .and_then(|p| s.tables.get(&p.parent));
+    let table_obj = Obj::Table(q.clone());
+    body.after.extend(render::decorations(s, &table_obj));
+    let mut objs = vec![table_obj.clone()];
+    if t.partition_of.is_some() {
+        objs.push(Obj::Partition(q.clone()));
+    }
+    for c in &t.columns {
+        let col = Obj::Column(q.clone(), c.name.clone());
+        body.after.extend(render::decorations(s, &col));
+        objs.push(col);
+        // Partitions get their parent's columns (defaults and NOT NULL included); a table's
+        // own column lines carry COMPRESSION.
+        let implied = parent
+            .and_then(|p| p.column(&c.name))
+            .cloned()
+            .unwrap_or_else(|| Column::new(&c.name, &c.type_sql));
+        let partition = t.partition_of.is_some();
+        body.after
+            .extend(column_attributes(q, &implied, c, partition));
+        if t.partition_of.is_some() {
+            let col_sql = format!("ALTER TABLE {} ALTER COLUMN {}", q.sql(), ident(&c.name));
+            if c.not_null && !implied.not_null {
+                body.after.push(format!("{col_sql} SET NOT NULL;"));
+            }
+            if implied.default.is_some() && c.default.is_none() {
+                body.after.push(format!("{col_sql} DROP DEFAULT;"));
+            }
+        }
+        let Some(d) = &c.default else { continue };
+        if implied.default.as_ref() == Some(d) {
+            objs.push(Obj::Default(q.clone(), c.name.clone()));
+            continue;
+        }
+        let set = format!(
+            "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {d};",
+            q.sql(),
+            ident(&c.name)
+        );
+        let unset = format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;",
+            q.sql(),
+            ident(&c.name)
+        );
+        let key = format!("default {q}.{}", c.name);
+        let obj = Obj::Default(q.clone(), c.name.clone());
+        let op = part(
+            ops,
+            side,
+            Phase::AlterColumn,
+            Phase::DropDefault,
+            key,
+            set,
+            unset,
+            obj,
+        );
+        op.inline(q, side, Part::Default(c.name.clone(), d.clone()));
+    }
+    let (up, down) = match side {
+        Side::Up => (None, Some(format!("DROP TABLE {};", q.sql()))),
+        Side::Down => (Some(format!("DROP TABLE {};", q.sql())), None),
+    };
+    let phase = match side {
+        Side::Up => Phase::CreateTable,
+        Side::Down => Phase::DropTable,
+    };
+    let op = ops.push(phase, format!("table {q}"), up, down);
+    op.body = Some(Box::new(body));
+    match side {
+        Side::Up => op.creates(objs),
+        Side::Down => op
+            .drops(objs)
+            .hazard(Hazard::Destructive(format!("drops table {q} and its data"))),
+    };
+    parts_of_whole(ops, s, q, t, side, kept);
+}
+
+/// One part of a whole table: `create`/`drop` on the sides `side` implies.
+#[allow(clippy::too_many_arguments)]
+fn part(
+    ops: &mut Ops,
+    side: Side,
+    create_phase: Phase,
+    drop_phase: Phase,
+    key: String,
+    create: String,
+    drop: String,
+    obj: Obj,
+) -> &mut super::Op {
+    match side {
+        Side::Up => ops
+            .push(create_phase, key, Some(create), Some(drop))
+            .creates([obj]),
+        Side::Down => ops
+            .push(drop_phase, key, Some(drop), Some(create))
+            .drops([obj]),
+    }
+}
+
+fn parts_of_whole(
+    ops: &mut Ops,
+    s: &Schema,
+    q: &QName,
+    t: &Table,
+    side: Side,
+    kept: &dyn Fn(&QName) -> bool,
+) {
+    for (name, c) in &t.constraints {
+        let obj = Obj::Constraint(q.clone(), name.clone());
+        let decorations = render::decorations(s, &obj);
+        let mut create = vec![add_constraint(q, name, &c.definition)];
+        create.extend(decorations.iter().cloned());
+        let (cp, dp) = if c.kind == 'f' {
+            (Phase::AddForeignKey, Phase::DropForeignKey)
+        } else {
+            (Phase::AddConstraint, Phase::DropConstraint)
+        };
+        let key = format!("constraint {q}.{name}");
+        let op = part(
+            ops,
+            side,
+            cp,
+            dp,
+            key,
+            create.join("\n"),
+            drop_constraint(q, name),
+            obj,
+        );
+        let inside = c.kind != 'f' || c.references.as_ref().is_some_and(|r| r == q || kept(r));
+        let p = if inside {
+            Part::Constraint(name.clone(), c.definition.clone(), decorations)
+        } else {
+            Part::Implied
+        };
+        op.inline(q, side, p);
     }
     for (name, i) in &t.indexes {
-        let (up, down) = side(format!("{};", i.definition));
-        ops.push(
-            if created {
-                Phase::CreateIndex
-            } else {
-                Phase::DropIndex
-            },
-            format!("index {}", name),
-            up,
-            down,
+        let iq = QName::new(&q.schema, name);
+        let obj = Obj::Index(iq.clone());
+        let create = render::decorated(s, &obj, format!("{};", i.definition));
+        let op = part(
+            ops,
+            side,
+            Phase::CreateIndex,
+            Phase::DropIndex,
+            format!("index {iq}"),
+            create,
+            format!("DROP INDEX {};", iq.sql()),
+            obj,
         );
-        let target = format!("INDEX {}", QName::new(&q.schema, name).sql());
-        comment_ops(ops, &target, fate, i.comment.as_ref(), i.comment.as_ref());
+        op.inline(q, side, Part::Implied);
     }
     for (name, tr) in &t.triggers {
-        let (up, down) = side(format!("{};", tr.definition));
-        ops.push(
-            if created {
-                Phase::CreateTrigger
-            } else {
-                Phase::DropTrigger
-            },
-            format!("trigger {q}.{name}"),
-            up,
-            down,
+        let obj = Obj::Trigger(q.clone(), name.clone());
+        let create = render::decorated(s, &obj, render::create_trigger(q, name, tr));
+        let drop = format!("DROP TRIGGER {} ON {};", ident(name), q.sql());
+        let key = format!("trigger {q}.{name}");
+        let op = part(
+            ops,
+            side,
+            Phase::CreateTrigger,
+            Phase::DropTrigger,
+            key,
+            create,
+            drop,
+            obj,
         );
+        op.inline(q, side, Part::Implied);
     }
     for (name, p) in &t.policies {
-        let (up, down) = side(create_policy(q, name, p));
-        ops.push(
-            if created {
-                Phase::Security
-            } else {
-                Phase::DropPolicy
-            },
-            format!("policy {q}.{name}"),
-            up,
-            down,
+        let obj = Obj::Policy(q.clone(), name.clone());
+        let create = render::decorated(s, &obj, render::create_policy(q, name, p));
+        let drop = format!("DROP POLICY {} ON {};", ident(name), q.sql());
+        let key = format!("policy {q}.{name}");
+        let op = part(
+            ops,
+            side,
+            Phase::Security,
+            Phase::DropPolicy,
+            key,
+            create,
+            drop,
+            obj,
         );
+        op.inline(q, side, Part::Implied);
     }
-    for (flag, on) in [("ENABLE", t.rls_enabled), ("FORCE", t.rls_forced)] {
-        if on {
-            let (up, down) = side(rls(q, flag, true));
-            ops.push(
-                if created {
-                    Phase::Security
-                } else {
-                    Phase::Forget
-                },
-                format!("rls {q} {flag}"),
-                up,
-                down,
-            );
-        }
+    table_settings(ops, q, t, side);
+}
+
+/// RLS, replica identity and CLUSTER ON of a whole table (each undone by the table's drop).
+fn table_settings(ops: &mut Ops, q: &QName, t: &Table, side: Side) {
+    let mut settings: Vec<(Phase, i64, String, String, String, Vec<Obj>)> = Vec::new();
+    let alter = |what: &str| format!("ALTER TABLE {} {what};", q.sql());
+    if t.rls_enabled {
+        let (on, off) = (
+            alter("ENABLE ROW LEVEL SECURITY"),
+            alter("DISABLE ROW LEVEL SECURITY"),
+        );
+        settings.push((
+            Phase::Security,
+            -1,
+            format!("rls {q} ENABLE"),
+            on,
+            off,
+            vec![],
+        ));
     }
-    comment_ops(
-        ops,
-        &format!("TABLE {}", q.sql()),
-        fate,
-        t.comment.as_ref(),
-        t.comment.as_ref(),
-    );
-    for c in &t.columns {
-        let target = format!("COLUMN {}.{}", q.sql(), ident(&c.name));
-        comment_ops(ops, &target, fate, c.comment.as_ref(), c.comment.as_ref());
+    if t.rls_forced {
+        let (on, off) = (
+            alter("FORCE ROW LEVEL SECURITY"),
+            alter("NO FORCE ROW LEVEL SECURITY"),
+        );
+        settings.push((
+            Phase::Security,
+            -1,
+            format!("rls {q} FORCE"),
+            on,
+            off,
+            vec![],
+        ));
     }
+    if let Some(ri) = &t.replica_identity {
+        let needs = replica_index(q, t).into_iter().collect();
+        let (on, off) = (
+            alter(&format!("REPLICA IDENTITY {ri}")),
+            alter("REPLICA IDENTITY DEFAULT"),
+        );
+        settings.push((
+            Phase::AddForeignKey,
+            1,
+            format!("replica identity {q}"),
+            on,
+            off,
+            needs,
+        ));
+    }
+    if let Some(i) = &t.clustered_on {
+        let needs = vec![index_obj(q, t, i)];
+        let (on, off) = (
+            alter(&format!("CLUSTER ON {}", ident(i))),
+            alter("SET WITHOUT CLUSTER"),
+        );
+        settings.push((
+            Phase::AddForeignKey,
+            1,
+            format!("cluster {q}"),
+            on,
+            off,
+            needs,
+        ));
+    }
+    for (phase, order, key, on, off, needs) in settings {
+        let table = Obj::Table(q.clone());
+        let op = match side {
+            Side::Up => ops
+                .push_ordered(phase, order, key, Some(on), Some(off))
+                .needs([table])
+                .needs(needs),
+            Side::Down => ops
+                .push_ordered(Phase::Forget, order, key, Some(off), Some(on))
+                .precedes_drop([table]),
+        };
+        op.inline(q, side, Part::Implied);
+    }
+}
+
+/// The object an index name of table `q` stands for (an index, or a constraint's index).
+pub(crate) fn index_obj(q: &QName, t: &Table, name: &str) -> Obj {
+    if t.constraints.contains_key(name) {
+        Obj::Constraint(q.clone(), name.to_string())
+    } else {
+        Obj::Index(QName::new(&q.schema, name))
+    }
+}
+
+/// The index `REPLICA IDENTITY USING INDEX` names, as an object.
+pub(crate) fn replica_index(q: &QName, t: &Table) -> Option<Obj> {
+    let ri = t.replica_identity.as_ref()?;
+    let name = ri.strip_prefix("USING INDEX ")?;
+    let name = name.trim_matches('"').replace("\"\"", "\"");
+    Some(index_obj(q, t, &name))
 }
 
 /// Resolves the rename directives that apply (old exists only in current, new only in desired).
@@ -329,6 +462,52 @@ fn resolve_renames(cur: &Schema, des: &Schema, renames: &Renames, ch: &mut Chang
     }
 }
 
+fn renames_ops(ops: &mut Ops, ch: &Changes) -> Result<(), SchemaError> {
+    for (old, new) in &ch.table_renames {
+        if old.schema != new.schema {
+            return Err(SchemaError::Unsupported {
+                object: format!("table {new}"),
+                reason: format!("renamed from {old} in another schema (move it by hand)"),
+            });
+        }
+        let rename = |from: &QName, to: &QName| {
+            format!("ALTER TABLE {} RENAME TO {};", from.sql(), ident(&to.name))
+        };
+        ops.push(
+            Phase::Rename,
+            format!("table {old} rename"),
+            Some(rename(old, new)),
+            Some(rename(new, old)),
+        )
+        .drops([Obj::Table(old.clone())])
+        .creates([Obj::Table(new.clone())])
+        .renames();
+    }
+    for ((t, old_c), new_c) in &ch.column_renames {
+        let nt = ch.table_renames.get(t).unwrap_or(t);
+        let rename = |from: &str, to: &str| {
+            format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {};",
+                nt.sql(),
+                ident(from),
+                ident(to)
+            )
+        };
+        ops.push_ordered(
+            Phase::Rename,
+            1,
+            format!("column {nt}.{new_c} rename"),
+            Some(rename(old_c, new_c)),
+            Some(rename(new_c, old_c)),
+        )
+        .drops([Obj::Column(t.clone(), old_c.clone())])
+        .creates([Obj::Column(nt.clone(), new_c.clone())])
+        .needs([Obj::Table(nt.clone())])
+        .renames();
+    }
+    Ok(())
+}
+
 pub(crate) fn tables(
     ops: &mut Ops,
     cur: &Schema,
@@ -349,93 +528,15 @@ pub(crate) fn tables(
             ch.created_tables.insert(q.clone());
         }
     }
-    // Tables whose keys (PK/UNIQUE) change: foreign keys into them are recreated around it.
-    let mut key_changed: BTreeSet<QName> = BTreeSet::new();
-    for (q, t) in &cur.tables {
-        let new = ch.table_renames.get(q).unwrap_or(q);
-        let Some(nt) = des.tables.get(new) else {
-            continue;
-        };
-        // Definitions only: a key that is merely renamed stays in place (RENAME CONSTRAINT).
-        let keys = |t: &Table| -> Vec<String> {
-            let mut k: Vec<String> = t
-                .constraints
-                .values()
-                .filter(|c| matches!(c.kind, 'p' | 'u'))
-                .map(|c| c.definition.clone())
-                .collect();
-            k.sort();
-            k
-        };
-        if keys(t) != keys(nt) || ch.column_renames.keys().any(|(ct, _)| ct == q) {
-            key_changed.insert(q.clone());
-        }
-    }
-
     for q in &ch.dropped_tables {
-        let t = &cur.tables[q];
-        ops.push(
-            Phase::DropTable,
-            format!("table {q}"),
-            Some(format!("DROP TABLE {};", q.sql())),
-            Some(create_table(q, t)),
-        )
-        .hazard(Hazard::Destructive(format!("drops table {q} and its data")));
-        whole_table(ops, q, t, false);
+        let kept = |r: &QName| !ch.dropped_tables.contains(r);
+        whole_table(ops, cur, q, &cur.tables[q], Side::Down, &kept);
     }
     for q in &ch.created_tables {
-        let t = &des.tables[q];
-        ops.push(
-            Phase::CreateTable,
-            format!("table {q}"),
-            Some(create_table(q, t)),
-            Some(format!("DROP TABLE {};", q.sql())),
-        );
-        whole_table(ops, q, t, true);
+        let kept = |r: &QName| !ch.created_tables.contains(r);
+        whole_table(ops, des, q, &des.tables[q], Side::Up, &kept);
     }
-    for (old, new) in &ch.table_renames {
-        let key = format!("table {old} rename");
-        ops.push(
-            Phase::Rename,
-            key,
-            Some(format!(
-                "ALTER TABLE {} RENAME TO {};",
-                old.sql(),
-                ident(&new.name)
-            )),
-            Some(format!(
-                "ALTER TABLE {} RENAME TO {};",
-                new.sql(),
-                ident(&old.name)
-            )),
-        );
-        if old.schema != new.schema {
-            return Err(SchemaError::Unsupported {
-                object: format!("table {new}"),
-                reason: format!("renamed from {old} in another schema (move it by hand)"),
-            });
-        }
-    }
-    for ((t, old_c), new_c) in &ch.column_renames {
-        let nt = ch.table_renames.get(t).unwrap_or(t);
-        ops.push_ordered(
-            Phase::Rename,
-            1,
-            format!("column {nt}.{new_c} rename"),
-            Some(format!(
-                "ALTER TABLE {} RENAME COLUMN {} TO {};",
-                nt.sql(),
-                ident(old_c),
-                ident(new_c)
-            )),
-            Some(format!(
-                "ALTER TABLE {} RENAME COLUMN {} TO {};",
-                nt.sql(),
-                ident(new_c),
-                ident(old_c)
-            )),
-        );
-    }
+    renames_ops(ops, &ch)?;
     let kept: Vec<(QName, QName)> = cur
         .tables
         .keys()
@@ -443,13 +544,28 @@ pub(crate) fn tables(
         .map(|q| (q.clone(), ch.table_renames.get(q).unwrap_or(q).clone()))
         .collect();
     for (cq, nq) in &kept {
-        super::columns::columns(ops, cq, nq, &cur.tables[cq], &des.tables[nq], &mut ch)?;
+        super::columns::columns(ops, cur, des, cq, nq, &mut ch)?;
     }
     for (cq, nq) in &kept {
-        // Policies and trigger WHEN clauses block ALTER COLUMN TYPE: recreate them around it.
-        let retyped = ch.retyped_columns.iter().any(|(t, _)| t == cq);
-        let (ct, nt) = (&cur.tables[cq], &des.tables[nq]);
-        super::columns::parts(ops, cq, nq, ct, nt, &key_changed, retyped);
+        super::parts::parts(ops, cur, des, cq, nq, &ch)?;
     }
     Ok(ch)
+}
+
+/// `ADD COLUMN` for a column of a kept table (with its decorations).
+pub(crate) fn add_column(s: &Schema, q: &QName, c: &Column) -> String {
+    let obj = Obj::Column(q.clone(), c.name.clone());
+    let mut lines = vec![format!(
+        "ALTER TABLE {} ADD COLUMN {};",
+        q.sql(),
+        column_full(c)
+    )];
+    lines.extend(column_attributes(
+        q,
+        &Column::new(&c.name, &c.type_sql),
+        c,
+        false,
+    ));
+    lines.extend(render::decorations(s, &obj));
+    lines.join("\n")
 }

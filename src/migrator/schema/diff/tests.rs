@@ -1,20 +1,13 @@
-//! Pure diff tests on hand-built models (no database).
+//! Pure diff tests on hand-built models (no database): ordering by dependencies, parts inside
+//! CREATE TABLE, renames, recreation around a retype, refusals.
 
 use super::*;
 use crate::migrator::schema::model::*;
 
 fn col(name: &str, ty: &str, not_null: bool) -> Column {
-    Column {
-        name: name.into(),
-        type_sql: ty.into(),
-        not_null,
-        default: None,
-        identity: None,
-        identity_options: None,
-        generated: None,
-        collation: None,
-        comment: None,
-    }
+    let mut c = Column::new(name, ty);
+    c.not_null = not_null;
+    c
 }
 
 fn table(cols: Vec<Column>) -> Table {
@@ -24,19 +17,42 @@ fn table(cols: Vec<Column>) -> Table {
     }
 }
 
+fn q(n: &str) -> QName {
+    QName::new("public", n)
+}
+
 fn schema(tables: Vec<(&str, Table)>) -> Schema {
     let mut s = Schema::default();
     s.schemas.insert("public".into());
     for (n, t) in tables {
-        s.tables.insert(QName::new("public", n), t);
+        s.tables.insert(q(n), t);
     }
+    s.add_implicit_deps();
     s
+}
+
+fn dep(s: &mut Schema, from: Obj, to: Obj) {
+    s.deps.entry(from).or_default().insert(to);
 }
 
 fn run(cur: &Schema, des: &Schema, renames: &Renames) -> (String, String) {
     match diff(cur, des, renames) {
         Ok(p) => (p.up_sql(), p.down_sql()),
         Err(e) => panic!("{e}"),
+    }
+}
+
+fn constraint(kind: char, def: &str, refs: Option<&str>, cols: &[&str]) -> Constraint {
+    Constraint {
+        kind,
+        definition: def.into(),
+        references: refs.map(q),
+        columns: cols.iter().map(|c| c.to_string()).collect(),
+        ref_columns: if refs.is_some() {
+            vec!["id".into()]
+        } else {
+            vec![]
+        },
     }
 }
 
@@ -48,46 +64,64 @@ fn same_schema_is_an_empty_plan() {
 }
 
 #[test]
-fn new_table_with_fk_is_created_before_its_foreign_key_and_dropped_after() {
+fn keys_go_inside_create_table_and_a_key_into_a_new_table_after_it() {
     let cur = schema(vec![]);
     let mut b = table(vec![
         col("id", "integer", true),
         col("a_id", "integer", false),
     ]);
-    b.constraints.insert(
-        "b_a_fk".into(),
-        Constraint {
-            kind: 'f',
-            definition: "FOREIGN KEY (a_id) REFERENCES public.a(id)".into(),
-            references: Some(QName::new("public", "a")),
-            columns: vec!["a_id".into()],
-            comment: None,
-        },
-    );
+    let fk = "FOREIGN KEY (a_id) REFERENCES public.a(id)";
+    b.constraints
+        .insert("b_a_fk".into(), constraint('f', fk, Some("a"), &["a_id"]));
     let mut a = table(vec![col("id", "integer", true)]);
     a.constraints.insert(
         "a_pkey".into(),
-        Constraint {
-            kind: 'p',
-            definition: "PRIMARY KEY (id)".into(),
-            references: None,
-            columns: vec!["id".into()],
-            comment: None,
-        },
+        constraint('p', "PRIMARY KEY (id)", None, &["id"]),
     );
-    let des = schema(vec![("a", a), ("b", b)]);
+    let mut des = schema(vec![("a", a), ("b", b)]);
+    dep(
+        &mut des,
+        Obj::Constraint(q("b"), "b_a_fk".into()),
+        Obj::Constraint(q("a"), "a_pkey".into()),
+    );
     let (up, down) = run(&cur, &des, &Renames::default());
     assert_eq!(
         up,
-        "CREATE TABLE public.a (\n    id integer NOT NULL\n);\n\
+        "CREATE TABLE public.a (\n    id integer NOT NULL,\n    CONSTRAINT a_pkey PRIMARY KEY (id)\n);\n\
          CREATE TABLE public.b (\n    id integer NOT NULL,\n    a_id integer\n);\n\
-         ALTER TABLE public.a ADD CONSTRAINT a_pkey PRIMARY KEY (id);\n\
          ALTER TABLE public.b ADD CONSTRAINT b_a_fk FOREIGN KEY (a_id) REFERENCES public.a(id);\n"
     );
-    assert_eq!(
-        down,
-        "ALTER TABLE public.b DROP CONSTRAINT b_a_fk;\nDROP TABLE public.b;\nDROP TABLE public.a;\n"
+    assert_eq!(down, "DROP TABLE public.b;\nDROP TABLE public.a;\n");
+}
+
+#[test]
+fn a_function_returning_a_table_row_comes_after_the_table_and_is_dropped_before_it() {
+    let cur = schema(vec![]);
+    let mut des = schema(vec![("jobs", table(vec![col("id", "integer", true)]))]);
+    let f = Function {
+        definition: "CREATE OR REPLACE FUNCTION public.f()\n RETURNS public.jobs\n LANGUAGE sql\nAS $function$ SELECT * FROM public.jobs $function$".into(),
+        kind: "FUNCTION".into(),
+        signature: "public.f()".into(),
+        result: "public.jobs".into(),
+        arguments: String::new(),
+    };
+    des.functions.insert("public.f()".into(), f);
+    dep(
+        &mut des,
+        Obj::Function("public.f()".into()),
+        Obj::Table(q("jobs")),
     );
+    let (up, down) = run(&cur, &des, &Renames::default());
+    let (t, f) = (
+        up.find("CREATE TABLE public.jobs"),
+        up.find("FUNCTION public.f()"),
+    );
+    assert!(t.is_some() && f.is_some() && t < f, "{up}");
+    let (f, t) = (
+        down.find("DROP FUNCTION public.f()"),
+        down.find("DROP TABLE public.jobs"),
+    );
+    assert!(t.is_some() && f.is_some() && f < t, "{down}");
 }
 
 #[test]
@@ -126,14 +160,9 @@ fn rename_directive_turns_drop_and_add_into_rename() {
         table(vec![col("full_name", "text", false)]),
     )]);
     let mut r = Renames::default();
-    r.tables.insert(
-        QName::new("public", "people"),
-        QName::new("public", "users"),
-    );
-    r.columns.insert(
-        (QName::new("public", "people"), "full_name".into()),
-        "name".into(),
-    );
+    r.tables.insert(q("people"), q("users"));
+    r.columns
+        .insert((q("people"), "full_name".into()), "name".into());
     let (up, down) = run(&cur, &des, &r);
     assert_eq!(
         up,
@@ -152,23 +181,18 @@ fn rename_directive_turns_drop_and_add_into_rename() {
 
 #[test]
 fn view_over_a_retyped_column_is_recreated_around_the_change() {
-    let mut cur = schema(vec![("t", table(vec![col("n", "integer", false)]))]);
-    let mut des = schema(vec![("t", table(vec![col("n", "bigint", false)]))]);
-    let mut deps = std::collections::BTreeMap::new();
-    deps.insert(
-        QName::new("public", "t"),
-        ["n".to_string()].into_iter().collect(),
-    );
     let v = View {
         materialized: false,
         definition: " SELECT n FROM public.t".into(),
         options: None,
-        depends_on: deps,
-        comment: None,
         indexes: Default::default(),
     };
-    cur.views.insert(QName::new("public", "v"), v.clone());
-    des.views.insert(QName::new("public", "v"), v);
+    let mut cur = schema(vec![("t", table(vec![col("n", "integer", false)]))]);
+    let mut des = schema(vec![("t", table(vec![col("n", "bigint", false)]))]);
+    for s in [&mut cur, &mut des] {
+        s.views.insert(q("v"), v.clone());
+        dep(s, Obj::View(q("v")), Obj::Column(q("t"), "n".into()));
+    }
     let (up, down) = run(&cur, &des, &Renames::default());
     assert_eq!(
         up,
@@ -185,20 +209,56 @@ fn view_over_a_retyped_column_is_recreated_around_the_change() {
 }
 
 #[test]
-fn enum_label_removal_on_a_used_enum_is_refused_naming_it() {
-    let mut cur = schema(vec![("t", table(vec![col("m", "public.mood", false)]))]);
-    let mut des = cur.clone();
-    cur.enums
-        .insert(QName::new("public", "mood"), vec!["a".into(), "b".into()]);
-    des.enums
-        .insert(QName::new("public", "mood"), vec!["a".into()]);
+fn a_dependency_cycle_is_refused_naming_both_ends() {
+    let cur = schema(vec![]);
+    let mut des = schema(vec![]);
+    let view = |d: &str| View {
+        materialized: false,
+        definition: d.into(),
+        options: None,
+        indexes: Default::default(),
+    };
+    des.views.insert(q("a"), view(" SELECT 1"));
+    des.views.insert(q("b"), view(" SELECT 2"));
+    dep(&mut des, Obj::View(q("a")), Obj::View(q("b")));
+    dep(&mut des, Obj::View(q("b")), Obj::View(q("a")));
     let e = diff(&cur, &des, &Renames::default())
         .err()
         .map(|e| e.to_string());
     assert!(
-        e.as_deref().is_some_and(
-            |e| e.contains("enum type public.mood") && e.starts_with("cannot generate")
-        ),
+        e.as_deref()
+            .is_some_and(|e| e.contains("view public.a") && e.contains("view public.b")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_column_that_depends_on_a_recreated_type_is_refused_naming_both() {
+    let mut cur = schema(vec![("t", table(vec![col("r", "public.span", false)]))]);
+    let mut des = cur.clone();
+    let range = |sub: &str| {
+        TypeDef::Range(RangeType {
+            subtype: sub.into(),
+            opclass: None,
+            collation: None,
+            canonical: None,
+            subtype_diff: None,
+            multirange: None,
+        })
+    };
+    cur.types.insert(q("span"), range("integer"));
+    des.types.insert(q("span"), range("bigint"));
+    for s in [&mut cur, &mut des] {
+        dep(s, Obj::Column(q("t"), "r".into()), Obj::Type(q("span")));
+    }
+    let e = diff(&cur, &des, &Renames::default())
+        .err()
+        .map(|e| e.to_string());
+    assert!(
+        e.as_deref()
+            .is_some_and(|e| e.starts_with("cannot generate")
+                && e.contains("column public.t.r")
+                && e.contains("type public.span")),
         "{e:?}"
     );
 }

@@ -1,0 +1,2 @@
+-- WARNING: destructive: drops domain public.d
+DROP DOMAIN public.d;

@@ -1,0 +1,2 @@
+ALTER TABLE public.t DROP COLUMN b;
+ALTER TABLE public.t ADD COLUMN b integer GENERATED ALWAYS AS ((a * 2)) STORED;

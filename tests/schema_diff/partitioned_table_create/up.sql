@@ -1,0 +1,3 @@
+CREATE TABLE public.m (
+    at date NOT NULL
+) PARTITION BY RANGE (at);

@@ -1,0 +1,1 @@
+DROP STATISTICS public.t_ab;

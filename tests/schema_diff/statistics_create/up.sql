@@ -1,0 +1,1 @@
+CREATE STATISTICS public.t_ab ON a, b FROM public.t;

@@ -1,0 +1,3 @@
+CREATE TABLE public.f (
+    id integer
+) WITH (fillfactor=70);
