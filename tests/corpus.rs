@@ -61,6 +61,8 @@ struct Row {
     project: String,
     check: String,
     outcome: Outcome,
+    /// How long the check took (None: not run on its own).
+    took: Option<Duration>,
 }
 
 fn selected() -> Vec<Project> {
@@ -110,20 +112,29 @@ async fn real_world_histories_hold_under_the_pg_dump_oracle() {
                 } else {
                     Outcome::Skipped(format!("package unavailable: {e}"))
                 },
+                took: None,
             }),
         }
     }
     // Replay every history once (two at a time), keeping the dumps and copies checks need.
-    let prepared: Vec<Result<Prepared, String>> = futures_util::stream::iter(&ready)
-        .map(|(_, h, plan)| checks::prepare(h, plan))
+    let prepared: Vec<(Result<Prepared, String>, Duration)> = futures_util::stream::iter(&ready)
+        .map(|(_, h, plan)| async move {
+            let start = Instant::now();
+            (checks::prepare(h, plan).await, start.elapsed())
+        })
         .buffered(2)
         .collect()
         .await;
     // One row per check; the runnable ones are filled in below, in a fixed order.
     let mut runs: Vec<(usize, &Prepared, Check)> = Vec::new();
-    for ((p, h, plan), prep) in ready.iter().zip(&prepared) {
+    for ((p, h, plan), (prep, replay_took)) in ready.iter().zip(&prepared) {
         for &check in plan {
+            let mut took = None;
             let outcome = match (prep, check) {
+                (Ok(_), Check::Replay) => {
+                    took = Some(*replay_took);
+                    Outcome::Pass(String::new())
+                }
                 (Ok(prep), _) => {
                     runs.push((rows.len(), prep, check));
                     Outcome::Skipped("not run".into())
@@ -138,18 +149,20 @@ async fn real_world_histories_hold_under_the_pg_dump_oracle() {
                 project: title(p),
                 check: check.label(h),
                 outcome,
+                took,
             });
         }
     }
-    let outcomes: Vec<(usize, Outcome)> = futures_util::stream::iter(runs)
+    let outcomes: Vec<(usize, (Outcome, Duration))> = futures_util::stream::iter(runs)
         .map(|(i, prep, check)| async move { (i, bounded(prep, check).await) })
         .buffered(CONCURRENCY)
         .collect()
         .await;
-    for (i, outcome) in outcomes {
+    for (i, (outcome, took)) in outcomes {
         rows[i].outcome = outcome;
+        rows[i].took = Some(took);
     }
-    for prep in prepared.into_iter().flatten() {
+    for prep in prepared.into_iter().filter_map(|(p, _)| p.ok()) {
         prep.cleanup().await;
     }
     let report = render(&rows, start.elapsed());
@@ -168,15 +181,17 @@ async fn real_world_histories_hold_under_the_pg_dump_oracle() {
     );
 }
 
-/// One check, bounded in time.
-async fn bounded(prep: &Prepared, check: Check) -> Outcome {
-    match tokio::time::timeout(CHECK_TIMEOUT, prep.run(check)).await {
+/// One check, bounded in time; with how long it took.
+async fn bounded(prep: &Prepared, check: Check) -> (Outcome, Duration) {
+    let start = Instant::now();
+    let outcome = match tokio::time::timeout(CHECK_TIMEOUT, prep.run(check)).await {
         Ok(o) => o,
         Err(_) => Outcome::Fail {
             reason: format!("timed out after {} s", CHECK_TIMEOUT.as_secs()),
             detail: String::new(),
         },
-    }
+    };
+    (outcome, start.elapsed())
 }
 
 fn first(s: &str) -> String {
@@ -212,14 +227,18 @@ fn render(rows: &[Row], took: Duration) -> String {
         took.as_secs_f64()
     );
     out.push_str(&format!(
-        "{:wp$}  {:wc$}  {:7}  reason\n",
-        "project", "check", "outcome"
+        "{:wp$}  {:wc$}  {:7}  {:>5}  reason\n",
+        "project", "check", "outcome", "s"
     ));
     for r in rows {
         let (w, reason) = word(&r.outcome);
         let reason: String = reason.chars().take(220).collect();
+        let secs = r
+            .took
+            .map(|t| format!("{:.1}", t.as_secs_f64()))
+            .unwrap_or_default();
         out.push_str(&format!(
-            "{:wp$}  {:wc$}  {w:7}  {reason}\n",
+            "{:wp$}  {:wc$}  {w:7}  {secs:>5}  {reason}\n",
             r.project, r.check
         ));
     }

@@ -62,8 +62,12 @@ pub fn cache_dir() -> Result<PathBuf, String> {
 /// directory: the extraction directory for a wheel, the one directory inside it for an sdist
 /// or a `.crate` (`NAME-VERSION/`).
 pub fn fetch(a: &Artifact) -> Result<PathBuf, String> {
-    let dir = cache_dir()?;
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    fetch_into(&cache_dir()?, a)
+}
+
+/// [`fetch`] with the cache in `dir`.
+fn fetch_into(dir: &Path, a: &Artifact) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let file = dir.join(a.file_name());
     let cached = file.exists() && sha256_of(&file)? == a.sha256;
     if !cached {
@@ -200,4 +204,68 @@ fn extract(a: &Artifact, file: &Path, out: &Path) -> Result<(), String> {
         });
     let _ = std::fs::remove_dir_all(&tmp);
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pinned `.tar.gz` is verified, extracted once and reused; a wrong sha256 is refused
+    /// and leaves nothing behind (curl reads a file:// URL: no network needed).
+    #[test]
+    fn verifies_extracts_and_reuses_the_cache() {
+        let src = match tempfile::tempdir() {
+            Ok(d) => d,
+            Err(e) => panic!("tempdir: {e}"),
+        };
+        let cache = src.path().join("cache");
+        let pkg = src.path().join("pkg-1.0/migrations");
+        assert!(std::fs::create_dir_all(&pkg).is_ok());
+        assert!(std::fs::write(pkg.join("1_a.sql"), "CREATE TABLE a ();").is_ok());
+        let tgz = src.path().join("pkg-1.0.tar.gz");
+        let packed = Command::new("tar")
+            .arg("-czf")
+            .arg(&tgz)
+            .arg("-C")
+            .arg(src.path())
+            .arg("pkg-1.0")
+            .status();
+        assert!(
+            packed.as_ref().is_ok_and(|s| s.success()),
+            "tar: {packed:?}"
+        );
+        let sha = sha256_of(&tgz).unwrap_or_default();
+        let url: &'static str = Box::leak(format!("file://{}", tgz.display()).into_boxed_str());
+        let mut a = Artifact {
+            registry: "test",
+            package: "pkg",
+            version: "1.0",
+            url,
+            sha256: "00",
+            archive: Archive::TarGz,
+        };
+        match fetch_into(&cache, &a) {
+            Err(e) => assert!(e.contains("sha256 mismatch") && e.contains("pkg"), "{e}"),
+            Ok(p) => panic!("a wrong sha256 was accepted: {}", p.display()),
+        }
+        let left: Vec<_> = std::fs::read_dir(&cache)
+            .map(|d| d.count())
+            .into_iter()
+            .collect();
+        assert_eq!(left, [0], "a rejected download leaves nothing");
+        a.sha256 = Box::leak(sha.into_boxed_str());
+        let top = fetch_into(&cache, &a);
+        assert_eq!(
+            top.as_deref().ok(),
+            Some(cache.join("pkg-1.0.tar.gz.d/pkg-1.0").as_path())
+        );
+        assert!(
+            cache
+                .join("pkg-1.0.tar.gz.d/pkg-1.0/migrations/1_a.sql")
+                .exists()
+        );
+        // Cached: works without the source file.
+        assert!(std::fs::remove_file(&tgz).is_ok());
+        assert!(fetch_into(&cache, &a).is_ok());
+    }
 }
