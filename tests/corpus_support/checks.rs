@@ -199,33 +199,50 @@ pub async fn prepare(h: &History, checks: &[Check]) -> Result<Prepared, String> 
         history: h.clone(),
         dumps: BTreeMap::new(),
         snapshots: BTreeMap::new(),
-        work: work.clone(),
+        work,
     };
-    if dump_at.contains(&0) {
-        p.dumps.insert(0, raw_dump(&work)?);
-    }
-    let mut conn = pg::connect(&work).await;
-    for (i, m) in h.migrations.iter().enumerate() {
-        sqlx::raw_sql(AssertSqlSafe(m.sql.clone()))
-            .execute(&mut conn)
-            .await
-            .map_err(|e| format!("migration {} ({}) fails: {e}", i + 1, m.name))?;
-        let state = i + 1;
-        if dump_at.contains(&state) {
-            p.dumps.insert(state, raw_dump(&work)?);
-        }
-        if snap_at.contains(&state) {
-            conn.close()
-                .await
-                .map_err(|e| format!("closing {work}: {e}"))?;
-            p.snapshots.insert(state, copy_db(db_of(&work)).await?);
-            conn = pg::connect(&work).await;
+    match p.replay(&dump_at, &snap_at).await {
+        Ok(()) => Ok(p),
+        Err(e) => {
+            p.cleanup().await;
+            Err(e)
         }
     }
-    Ok(p)
 }
 
 impl Prepared {
+    /// Applies every migration to the work database, one at a time, dumping after the
+    /// states in `dump_at` and copying the states in `snap_at`.
+    async fn replay(
+        &mut self,
+        dump_at: &BTreeSet<usize>,
+        snap_at: &BTreeSet<usize>,
+    ) -> Result<(), String> {
+        let work = self.work.clone();
+        if dump_at.contains(&0) {
+            self.dumps.insert(0, raw_dump(&work)?);
+        }
+        let mut conn = pg::connect(&work).await;
+        for (i, m) in self.history.migrations.iter().enumerate() {
+            sqlx::raw_sql(AssertSqlSafe(m.sql.clone()))
+                .execute(&mut conn)
+                .await
+                .map_err(|e| format!("migration {} ({}) fails: {e}", i + 1, m.name))?;
+            let state = i + 1;
+            if dump_at.contains(&state) {
+                self.dumps.insert(state, raw_dump(&work)?);
+            }
+            if snap_at.contains(&state) {
+                conn.close()
+                    .await
+                    .map_err(|e| format!("closing the connection to {}: {e}", db_of(&work)))?;
+                self.snapshots.insert(state, copy_db(db_of(&work)).await?);
+                conn = pg::connect(&work).await;
+            }
+        }
+        Ok(())
+    }
+
     /// Drops the work database and the copies.
     pub async fn cleanup(self) {
         for url in self.snapshots.values().chain([&self.work]) {
@@ -499,6 +516,24 @@ mod tests {
             assert!(has_ddl(&h.migrations[m - 1].sql), "{k} -> {m}");
         }
         assert_eq!(plan(&history(1), 6), [Check::Replay, Check::FromEmpty]);
+    }
+
+    #[tokio::test]
+    async fn a_migration_that_does_not_replay_is_named() {
+        let mut h = history(2);
+        h.migrations[0].sql = "CREATE TABLE t0 ();".into();
+        h.migrations[1].name = "0002_bad.sql".into();
+        h.migrations[1].sql = "CREATE TABLE t1 (id no_such_type);".into();
+        match prepare(&h, &plan(&h, 0)).await {
+            Err(e) => assert!(
+                e.starts_with("migration 2 (0002_bad.sql) fails:") && e.contains("no_such_type"),
+                "{e}"
+            ),
+            Ok(p) => {
+                p.cleanup().await;
+                panic!("a broken history replayed");
+            }
+        }
     }
 
     #[test]
