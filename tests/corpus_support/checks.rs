@@ -436,11 +436,23 @@ async fn loaded_dump(sql: &str) -> Result<Vec<String>, String> {
     dump
 }
 
-/// A generation error: a deliberate refusal, or a failure (a proof failure included).
+/// A generation error: a deliberate refusal, or a failure (a proof failure included, its
+/// one-line reason naming the stage and PostgreSQL's error).
 fn generation_error(e: String) -> Outcome {
-    match e.strip_prefix("cannot generate a migration for ") {
-        Some(rest) => Outcome::Refused(first_line(rest).to_string()),
-        None => Outcome::fail(format!("generation: {}", first_line(&e)), e),
+    if let Some(rest) = e.strip_prefix("cannot generate a migration for ") {
+        return Outcome::Refused(first_line(rest).to_string());
+    }
+    let stage = e
+        .strip_prefix("the generated migration failed its proof (")
+        .and_then(|r| r.split_once(')'))
+        .map(|(stage, _)| stage);
+    let error = e.lines().find_map(|l| l.trim_start().strip_prefix("error"));
+    match (stage, error) {
+        (Some(stage), Some(error)) => {
+            let error = error.trim_start_matches(':').trim();
+            Outcome::fail(format!("proof failed ({stage}): {error}"), e.clone())
+        }
+        _ => Outcome::fail(format!("generation: {}", first_line(&e)), e.clone()),
     }
 }
 
@@ -516,6 +528,29 @@ mod tests {
             assert!(has_ddl(&h.migrations[m - 1].sql), "{k} -> {m}");
         }
         assert_eq!(plan(&history(1), 6), [Check::Replay, Check::FromEmpty]);
+    }
+
+    #[test]
+    fn generation_errors_are_refusals_or_failures_with_a_one_line_cause() {
+        let refused = generation_error(
+            "cannot generate a migration for type public.t: composite types are not supported\nnothing was written".into(),
+        );
+        assert!(
+            matches!(&refused, Outcome::Refused(r) if r == "type public.t: composite types are not supported"),
+            "{refused:?}"
+        );
+        let proof = generation_error(
+            "the generated migration failed its proof (the up script fails on the current schema); nothing was written\nerror: type \"public.jobs\" does not exist (SQLSTATE 42704)\n--- up script\n".into(),
+        );
+        assert!(
+            matches!(&proof, Outcome::Fail { reason, .. } if reason == "proof failed (the up script fails on the current schema): type \"public.jobs\" does not exist (SQLSTATE 42704)"),
+            "{proof:?}"
+        );
+        let other = generation_error("after.sql is rejected by PostgreSQL: boom".into());
+        assert!(
+            matches!(&other, Outcome::Fail { reason, .. } if reason == "generation: after.sql is rejected by PostgreSQL: boom"),
+            "{other:?}"
+        );
     }
 
     #[tokio::test]
