@@ -16,6 +16,11 @@ setup:
 test: lint
     cargo test --all-targets --locked
 
+# The real-world corpus test alone, its table printed (CORPUS_REPORT_ONLY=1 reports without failing).
+[group('check')]
+corpus:
+    cargo test --locked --test integration corpus::real_world -- --nocapture
+
 # Formatting and clippy, warnings are errors.
 [group('check')]
 lint:

@@ -2,11 +2,13 @@
 # Installs what a fresh machine lacks for building and testing (idempotent):
 # just, the PostgreSQL server binaries (Debian `postgresql`), tmux (interactive shell test)
 # debootstrap (offline base image for the Docker images), busybox-static (tiny test image) and
-# a Compose CLI.
+# a Compose CLI; curl and python3 (the corpus test downloads pinned packages and unpacks wheels).
 set -euo pipefail
 
 need_apt=()
 command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl ca-certificates)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
 command -v busybox >/dev/null 2>&1 || need_apt+=(busybox-static)
 command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || need_apt+=(docker-compose)

@@ -2,6 +2,7 @@
 //! real PostgreSQL (and, for `admin`, a real Docker engine).
 
 mod common;
+mod corpus;
 mod docker_exec;
 mod e2e;
 mod migrator;

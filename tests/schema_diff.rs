@@ -11,7 +11,7 @@
 #[path = "schema_diff_support/mutate.rs"]
 mod mutate;
 #[path = "schema_diff_support/oracle.rs"]
-mod oracle;
+pub(crate) mod oracle;
 
 use std::path::{Path, PathBuf};
 
