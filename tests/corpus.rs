@@ -10,8 +10,8 @@
 //! the repository. The few changes made to their files are listed with reasons in
 //! `projects::ADAPTATIONS`.
 //!
-//! Checks per project, judged by the pg_dump oracle (`pg_dump --schema-only --no-owner
-//! --no-privileges`, normalised): **replay** (the history applies in order on an empty
+//! Checks per project, judged by the pg_dump oracle (`pg_dump --schema-only --no-owner`,
+//! privileges included, normalised): **replay** (the history applies in order on an empty
 //! database); **--check** against the project's own schema where it ships one (empty plan, or
 //! the difference pg_dump shows); **from empty** to the full schema; **cut k -> m** at points
 //! spread over the history (current = migrations[..k], desired = the dump after

@@ -1,5 +1,5 @@
 //! The checks of one project, judged by the pg_dump oracle (`oracle::normalize` of
-//! `pg_dump --schema-only --no-owner --no-privileges`): replay, `--check` against the
+//! `pg_dump --schema-only --no-owner` (privileges included)): replay, `--check` against the
 //! project's own schema, autogenerate from empty, and autogenerate at cut points of the
 //! history, each up (must reach the desired dump), re-generated (must find nothing) and down
 //! (must come back to the previous dump). Generation is the real pipeline with its proof
@@ -137,7 +137,7 @@ fn db_of(url: &str) -> &str {
     url.rsplit('/').next().unwrap_or(url)
 }
 
-/// `pg_dump --schema-only --no-owner --no-privileges`, as text.
+/// `pg_dump --schema-only --no-owner` (privileges included), as text.
 pub fn raw_dump(url: &str) -> Result<String, String> {
     let bin = pg::cluster()
         .bin_dir
@@ -145,7 +145,7 @@ pub fn raw_dump(url: &str) -> Result<String, String> {
         .map(|b| b.join("pg_dump"))
         .unwrap_or_else(|| PathBuf::from("pg_dump"));
     let out = std::process::Command::new(&bin)
-        .args(["--schema-only", "--no-owner", "--no-privileges", "-d", url])
+        .args(["--schema-only", "--no-owner", "-d", url])
         .output()
         .map_err(|e| format!("{}: {e}", bin.display()))?;
     if !out.status.success() {

@@ -76,7 +76,7 @@ pub async fn drop_db(url: &str) {
     }
 }
 
-/// `pg_dump --schema-only --no-owner --no-privileges`, normalised: comment, SET,
+/// `pg_dump --schema-only --no-owner` (privileges included), normalised: comment, SET,
 /// `\restrict` and blank lines removed; statements sorted; the column lines of every
 /// CREATE TABLE sorted (column order is not compared).
 pub fn normalized_dump(url: &str) -> Result<Vec<String>, String> {
@@ -86,7 +86,7 @@ pub fn normalized_dump(url: &str) -> Result<Vec<String>, String> {
         .map(|b| b.join("pg_dump"))
         .unwrap_or_else(|| PathBuf::from("pg_dump"));
     let out = std::process::Command::new(&bin)
-        .args(["--schema-only", "--no-owner", "--no-privileges", "-d", url])
+        .args(["--schema-only", "--no-owner", "-d", url])
         .output()
         .map_err(|e| format!("{}: {e}", bin.display()))?;
     if !out.status.success() {

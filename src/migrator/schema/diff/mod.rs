@@ -331,6 +331,7 @@ pub fn diff(current: &Schema, desired: &Schema, renames: &Renames) -> Result<Pla
     views::views(&mut ops, current, desired);
     cascade::cascade(&mut ops, current, desired, &changes)?;
     objects::comments_and_privileges(&mut ops, current, desired, &changes);
+    objects::default_privileges(&mut ops, current, desired);
     order::finish(ops, current, desired)
 }
 

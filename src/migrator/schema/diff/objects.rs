@@ -7,6 +7,7 @@ use super::render::{self, decorated};
 use super::tables::Changes;
 use super::{Ops, Phase};
 use crate::migrator::schema::SchemaError;
+use crate::migrator::schema::introspect::default_acl_baseline;
 use crate::migrator::schema::lint::Hazard;
 use crate::migrator::schema::model::*;
 
@@ -487,5 +488,56 @@ pub(crate) fn comments_and_privileges(ops: &mut Ops, cur: &Schema, des: &Schema,
                 .needs([od]);
             }
         }
+    }
+}
+
+/// `ALTER DEFAULT PRIVILEGES` changes. They run after everything this migration creates, so
+/// that what it creates gets exactly the privileges schema.sql gives it.
+pub(crate) fn default_privileges(ops: &mut Ops, cur: &Schema, des: &Schema) {
+    let keys: BTreeSet<&DefaultAcl> = cur
+        .default_privileges
+        .keys()
+        .chain(des.default_privileges.keys())
+        .collect();
+    if keys.is_empty() {
+        return;
+    }
+    let created: Vec<Obj> = ops
+        .iter()
+        .filter(|o| !o.rename)
+        .flat_map(|o| o.creates.iter().cloned())
+        .collect();
+    for k in keys {
+        let base = default_acl_baseline(k);
+        let from = cur.default_privileges.get(k).unwrap_or(&base);
+        let to = des.default_privileges.get(k).unwrap_or(&base);
+        if from == to {
+            continue;
+        }
+        let mut prefix = "ALTER DEFAULT PRIVILEGES ".to_string();
+        if let Some(r) = &k.role {
+            prefix.push_str(&format!("FOR ROLE {} ", ident(r)));
+        }
+        if let Some(sch) = &k.schema {
+            prefix.push_str(&format!("IN SCHEMA {} ", ident(sch)));
+        }
+        let on = match k.objtype {
+            'S' => "SEQUENCES",
+            'f' => "FUNCTIONS",
+            'T' => "TYPES",
+            'n' => "SCHEMAS",
+            _ => "TABLES",
+        };
+        let up = render::grant_statements(&prefix, "", on, from, to);
+        let down = render::grant_statements(&prefix, "", on, to, from);
+        ops.push_ordered(
+            Phase::Privileges,
+            1,
+            format!("default privileges {k:?}"),
+            Some(up.join("\n")),
+            Some(down.join("\n")),
+        )
+        .needs(created.iter().cloned())
+        .needs(k.schema.iter().map(|s| Obj::Schema(s.clone())));
     }
 }

@@ -311,6 +311,17 @@ pub(crate) fn privileges(
     let Some((cols, on)) = grant_target(s, o) else {
         return Vec::new();
     };
+    grant_statements("", &cols, &on, from, to)
+}
+
+/// `{prefix}GRANT|REVOKE privilege{cols} ON {on} …` statements from `from` to `to`.
+pub(crate) fn grant_statements(
+    prefix: &str,
+    cols: &str,
+    on: &str,
+    from: &BTreeSet<Grant>,
+    to: &BTreeSet<Grant>,
+) -> Vec<String> {
     let mut out = Vec::new();
     for g in from.difference(to) {
         let still = to
@@ -318,20 +329,13 @@ pub(crate) fn privileges(
             .any(|n| n.grantee == g.grantee && n.privilege == g.privilege);
         if still && !g.grantable {
             continue; // upgraded by the GRANT … WITH GRANT OPTION below
-        } else if still {
-            // Only the grant option goes away.
-            out.push(format!(
-                "REVOKE GRANT OPTION FOR {}{cols} ON {on} FROM {};",
-                g.privilege,
-                role(&g.grantee)
-            ));
-        } else {
-            out.push(format!(
-                "REVOKE {}{cols} ON {on} FROM {};",
-                g.privilege,
-                role(&g.grantee)
-            ));
         }
+        let option = if still { "GRANT OPTION FOR " } else { "" };
+        out.push(format!(
+            "{prefix}REVOKE {option}{}{cols} ON {on} FROM {};",
+            g.privilege,
+            role(&g.grantee)
+        ));
     }
     for g in to.difference(from) {
         let had = from
@@ -341,7 +345,7 @@ pub(crate) fn privileges(
             continue; // handled by the REVOKE GRANT OPTION above
         }
         out.push(format!(
-            "GRANT {}{cols} ON {on} TO {}{};",
+            "{prefix}GRANT {}{cols} ON {on} TO {}{};",
             g.privilege,
             role(&g.grantee),
             if g.grantable {

@@ -275,7 +275,10 @@ fn parts_of_whole(
             drop_constraint(q, name),
             obj,
         );
-        let inside = c.kind != 'f' || c.references.as_ref().is_some_and(|r| r == q || kept(r));
+        // NOT VALID only exists in ALTER TABLE (inside CREATE TABLE it would be validated).
+        let valid = !c.definition.ends_with(" NOT VALID");
+        let inside =
+            valid && (c.kind != 'f' || c.references.as_ref().is_some_and(|r| r == q || kept(r)));
         let p = if inside {
             Part::Constraint(name.clone(), c.definition.clone(), decorations)
         } else {

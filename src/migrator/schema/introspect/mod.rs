@@ -8,6 +8,7 @@
 //! holds that list against the live catalogs.
 
 pub mod coverage;
+pub use objects::default_acl_baseline;
 mod depends;
 mod objects;
 mod opaque;
@@ -179,6 +180,7 @@ async fn read(conn: &mut PgConnection) -> Result<Schema, SchemaError> {
     objects::sequences(conn, &mut s, &mut ids).await?;
     objects::functions(conn, &mut s, &mut ids).await?;
     objects::statistics(conn, &mut s, &mut ids).await?;
+    objects::default_privileges(conn, &mut s).await?;
     opaque::opaque(conn, &mut s, &mut ids).await?;
     depends::depends(conn, &mut s, &mut ids).await?;
     s.add_implicit_deps();

@@ -494,3 +494,47 @@ mod tests {
         assert_eq!(m("a_range_b"), "a_multirange_b");
     }
 }
+
+/// `ALTER DEFAULT PRIVILEGES` entries (grants to the owning role left out; the role running the
+/// introspection stands for "whoever runs the migration").
+pub(super) async fn default_privileges(
+    conn: &mut PgConnection,
+    s: &mut Schema,
+) -> Result<(), SchemaError> {
+    let sql = format!(
+        "SELECT CASE WHEN d.defaclrole = (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user) \
+                     THEN NULL ELSE pg_get_userbyid(d.defaclrole)::text END, \
+                n.nspname::text, d.defaclobjtype::text, {} \
+           FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace",
+        acl("d.defaclacl", "d.defaclrole")
+    );
+    for r in rows(conn, "default privileges", sql).await? {
+        let w = "default privileges";
+        let objtype: String = get(&r, 2, w)?;
+        let key = DefaultAcl {
+            role: get(&r, 0, w)?,
+            schema: get(&r, 1, w)?,
+            objtype: objtype.chars().next().unwrap_or('r'),
+        };
+        let g = super::grants(get(&r, 3, w)?);
+        if g != default_acl_baseline(&key) {
+            s.default_privileges.insert(key, g);
+        }
+    }
+    Ok(())
+}
+
+/// What objects get without any `ALTER DEFAULT PRIVILEGES` (besides their owner): PUBLIC may
+/// execute functions and use types; a schema-wide entry only ever adds.
+pub fn default_acl_baseline(key: &DefaultAcl) -> std::collections::BTreeSet<Grant> {
+    let public = |p: &str| Grant {
+        grantee: "PUBLIC".into(),
+        privilege: p.into(),
+        grantable: false,
+    };
+    match (key.schema.is_some(), key.objtype) {
+        (false, 'f') => [public("EXECUTE")].into(),
+        (false, 'T') => [public("USAGE")].into(),
+        _ => Default::default(),
+    }
+}

@@ -68,10 +68,6 @@ pub(super) async fn opaque(
                 concat_ws(' ', t.trflang, t.trffromsql, t.trftosql) FROM pg_transform t WHERE t.oid >= 16384 \
          UNION ALL SELECT 'pg_am', a.oid::int8, 'access method ' || a.amname, \
                 concat_ws(' ', a.amhandler, a.amtype) FROM pg_am a WHERE a.oid >= 16384 AND {am} \
-         UNION ALL SELECT 'pg_default_acl', d.oid::int8, \
-                'default privileges of ' || pg_get_userbyid(d.defaclrole) || coalesce(' in schema ' || dn.nspname, '') \
-                || ' on ' || d.defaclobjtype::text, d.defaclacl::text \
-           FROM pg_default_acl d LEFT JOIN pg_namespace dn ON dn.oid = d.defaclnamespace \
          UNION ALL SELECT 'pg_class', c.oid::int8, 'foreign table ' || n.nspname || '.' || c.relname, \
                 concat_ws(' ', ft.ftserver, array_to_string(ft.ftoptions, ','), \
                           (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ',' ORDER BY a.attnum) \

@@ -62,6 +62,9 @@ pub struct Schema {
     pub comments: BTreeMap<Obj, String>,
     /// Privileges granted on an object to roles other than its owner.
     pub privileges: BTreeMap<Obj, BTreeSet<Grant>>,
+    /// `ALTER DEFAULT PRIVILEGES`: what objects created later get, where it differs from
+    /// PostgreSQL's own defaults.
+    pub default_privileges: BTreeMap<DefaultAcl, BTreeSet<Grant>>,
     /// What each object depends on (from `pg_depend`, plus the implicit parent of a table's
     /// parts). Only managed objects appear on either side.
     pub deps: BTreeMap<Obj, BTreeSet<Obj>>,
@@ -147,6 +150,17 @@ pub struct Grant {
     /// `SELECT`, `INSERT`, `USAGE`, `EXECUTE`, …
     pub privilege: String,
     pub grantable: bool,
+}
+
+/// Whose future objects, where, of which kind (`ALTER DEFAULT PRIVILEGES FOR ROLE … IN SCHEMA
+/// … ON …`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DefaultAcl {
+    /// None: the role that runs the migration (`FOR ROLE` omitted).
+    pub role: Option<String>,
+    pub schema: Option<String>,
+    /// `r` tables, `S` sequences, `f` functions, `T` types, `n` schemas.
+    pub objtype: char,
 }
 
 #[derive(Debug, Clone, PartialEq)]
