@@ -484,16 +484,6 @@ pub(super) async fn statistics(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn multirange_names_follow_postgres() {
-        use super::default_multirange_name as m;
-        assert_eq!(m("floatrange"), "floatmultirange");
-        assert_eq!(m("period"), "period_multirange");
-        assert_eq!(m("a_range_b"), "a_multirange_b");
-    }
-}
 
 /// `ALTER DEFAULT PRIVILEGES` entries (grants to the owning role left out; the role running the
 /// introspection stands for "whoever runs the migration").
@@ -536,5 +526,16 @@ pub fn default_acl_baseline(key: &DefaultAcl) -> std::collections::BTreeSet<Gran
         (false, 'f') => [public("EXECUTE")].into(),
         (false, 'T') => [public("USAGE")].into(),
         _ => Default::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn multirange_names_follow_postgres() {
+        use super::default_multirange_name as m;
+        assert_eq!(m("floatrange"), "floatmultirange");
+        assert_eq!(m("period"), "period_multirange");
+        assert_eq!(m("a_range_b"), "a_multirange_b");
     }
 }
