@@ -478,9 +478,12 @@ pub(crate) fn comments_and_privileges(ops: &mut Ops, cur: &Schema, des: &Schema,
         if ga != gb {
             let up = render::privileges(des, &od, &ga, &gb);
             let down = render::privileges(cur, &oc, &gb, &ga);
+            // A table-level REVOKE takes column-level grants along: columns come after.
+            let order = i64::from(matches!(od, Obj::Column(..)));
             if !up.is_empty() {
-                ops.push(
+                ops.push_ordered(
                     Phase::Privileges,
+                    order,
                     format!("privileges on {od}"),
                     Some(up.join("\n")),
                     Some(down.join("\n")),

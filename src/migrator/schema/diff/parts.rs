@@ -429,17 +429,14 @@ fn settings(
             if nt.unlogged { "UN" } else { "" }
         )));
     }
-    if ct.options != nt.options {
+    if sorted(&ct.options) != sorted(&nt.options) {
+        // RESET everything, then SET in order: PostgreSQL keeps the order options are set in.
         let change = |from: &[String], to: &[String]| {
             let key = |o: &String| o.split('=').next().unwrap_or_default().to_string();
-            let gone: Vec<String> = from
-                .iter()
-                .map(key)
-                .filter(|k| !to.iter().any(|t| key(t) == *k))
-                .collect();
+            let keys: Vec<String> = from.iter().map(key).collect();
             let mut out = Vec::new();
-            if !gone.is_empty() {
-                out.push(alter(&format!("RESET ({})", gone.join(", "))));
+            if !keys.is_empty() {
+                out.push(alter(&format!("RESET ({})", keys.join(", "))));
             }
             if !to.is_empty() {
                 out.push(alter(&format!("SET ({})", to.join(", "))));
@@ -500,6 +497,13 @@ fn settings(
         .precedes_drop(before);
     }
     Ok(())
+}
+
+/// Options compared as a set (their order is not part of their meaning).
+pub(crate) fn sorted(o: &[String]) -> Vec<&String> {
+    let mut v: Vec<&String> = o.iter().collect();
+    v.sort();
+    v
 }
 
 /// A kept table that becomes a partition, stops being one, or changes its bound.

@@ -48,6 +48,14 @@ impl TableSql {
                 items.push(spec);
             }
         }
+        if t.partition_of.is_some() {
+            // A partition's columns come from its parent; its own defaults are options.
+            for c in &t.columns {
+                if let Some(d) = self.defaults.get(&c.name) {
+                    items.push(format!("{} WITH OPTIONS DEFAULT {d}", ident(&c.name)));
+                }
+            }
+        }
         for (name, def) in &self.constraints {
             items.push(format!("CONSTRAINT {} {def}", ident(name)));
         }

@@ -98,28 +98,23 @@ pub(crate) fn column_attributes(
             to.statistics.unwrap_or(-1)
         ));
     }
-    if from.options != to.options {
-        let names = |o: &[String]| -> Vec<String> {
-            o.iter()
-                .map(|x| x.split('=').next().unwrap_or_default().to_string())
-                .collect()
-        };
-        let gone: Vec<String> = names(&from.options)
-            .into_iter()
-            .filter(|n| !names(&to.options).contains(n))
+    if super::parts::sorted(&from.options) != super::parts::sorted(&to.options) {
+        let names: Vec<String> = from
+            .options
+            .iter()
+            .map(|x| x.split('=').next().unwrap_or_default().to_string())
             .collect();
-        if !gone.is_empty() {
-            out.push(format!("{col} RESET ({});", gone.join(", ")));
+        if !names.is_empty() {
+            out.push(format!("{col} RESET ({});", names.join(", ")));
         }
         if !to.options.is_empty() {
             out.push(format!("{col} SET ({});", to.options.join(", ")));
         }
     }
     if from.storage != to.storage {
-        // The type's default storage is what RESET-less PostgreSQL offers: name it.
         out.push(format!(
             "{col} SET STORAGE {};",
-            to.storage.as_deref().unwrap_or("DEFAULT_FOR_TYPE")
+            to.storage.as_deref().unwrap_or(&to.type_storage)
         ));
     }
     if compression && from.compression != to.compression {

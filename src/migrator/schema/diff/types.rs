@@ -443,23 +443,25 @@ fn composite_change(
             ),
         });
     }
-    let kept_old: Vec<&Attribute> = old
+    // In place only when both directions keep the order: the attributes only one side has
+    // come last on that side (ADD ATTRIBUTE appends).
+    let in_other = |a: &Attribute, other: &[Attribute]| other.iter().any(|b| b.name == a.name);
+    let kept_old: Vec<&String> = old
         .iter()
-        .filter(|a| new.iter().any(|b| b.name == a.name))
+        .filter(|a| in_other(a, new))
+        .map(|a| &a.name)
         .collect();
-    let kept_new: Vec<&Attribute> = new
+    let kept_new: Vec<&String> = new
         .iter()
-        .filter(|b| old.iter().any(|a| a.name == b.name))
+        .filter(|b| in_other(b, old))
+        .map(|b| &b.name)
         .collect();
-    let same_order = kept_old
-        .iter()
-        .zip(&kept_new)
-        .all(|(a, b)| a.name == b.name);
-    let appended = new
-        .iter()
-        .skip_while(|b| old.iter().any(|a| a.name == b.name))
-        .all(|b| !old.iter().any(|a| a.name == b.name));
-    if !same_order || !appended {
+    let tail_only = |side: &[Attribute], other: &[Attribute]| {
+        side.iter()
+            .skip_while(|a| in_other(a, other))
+            .all(|a| !in_other(a, other))
+    };
+    if kept_old != kept_new || !tail_only(old, new) || !tail_only(new, old) {
         recreate_type(
             ops,
             cur,

@@ -314,7 +314,9 @@ pub(super) async fn functions(
                 CASE WHEN a.aggsortop <> 0 THEN a.aggsortop::regoperator::text END, \
                 format_type(a.aggtranstype, NULL), a.aggtransspace, \
                 CASE WHEN a.aggmtranstype <> 0 THEN format_type(a.aggmtranstype, NULL) END, a.aggmtransspace, \
-                a.agginitval, a.aggminitval, p.proparallel::text \
+                a.agginitval, a.aggminitval, p.proparallel::text, \
+                (SELECT d.refobjid::int8 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass \
+                  AND d.objid = p.oid AND d.refclassid = 'pg_type'::regclass AND d.deptype = 'i' LIMIT 1) \
            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
            LEFT JOIN pg_aggregate a ON a.aggfnoid = p.oid \
           WHERE {USER_NS} AND {}",
@@ -326,6 +328,13 @@ pub(super) async fn functions(
     );
     for r in rows(conn, "functions", sql).await? {
         let w = "functions";
+        // A range type's constructors belong to the type.
+        if let Some(owner) = get::<Option<i64>>(&r, 31, w)? {
+            if let Some(t) = ids.resolve("pg_type", owner, 0) {
+                ids.add("pg_proc", get(&r, 0, w)?, 0, t);
+            }
+            continue;
+        }
         let q = QName::new(&get::<String>(&r, 1, w)?, &get::<String>(&r, 2, w)?);
         let args: String = get(&r, 3, w)?;
         let prokind: String = get(&r, 4, w)?;
@@ -483,7 +492,6 @@ pub(super) async fn statistics(
     }
     Ok(())
 }
-
 
 /// `ALTER DEFAULT PRIVILEGES` entries (grants to the owning role left out; the role running the
 /// introspection stands for "whoever runs the migration").

@@ -35,7 +35,8 @@ pub(super) async fn opaque(
          UNION ALL SELECT 'pg_cast', c.oid::int8, \
                 'cast (' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')', \
                 concat_ws(' ', c.castfunc::regprocedure::text, c.castcontext, c.castmethod) \
-           FROM pg_cast c WHERE c.oid >= 16384 AND {cast} \
+           FROM pg_cast c WHERE c.oid >= 16384 AND {cast} AND NOT EXISTS (SELECT 1 FROM pg_depend cd \
+                WHERE cd.classid = 'pg_cast'::regclass AND cd.objid = c.oid AND cd.deptype = 'i') \
          UNION ALL SELECT 'pg_conversion', c.oid::int8, 'conversion ' || n.nspname || '.' || c.conname, \
                 concat_ws(' ', c.conforencoding, c.contoencoding, c.conproc::regproc::text, c.condefault) \
            FROM pg_conversion c {conv} \

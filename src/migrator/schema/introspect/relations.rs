@@ -121,7 +121,6 @@ pub(super) async fn relations(
                 .insert(format!("inheritance of table {q}"), inherits.join(", "));
         }
         options.extend(get::<Vec<String>>(&r, 16, w)?);
-        options.sort();
         let parent = get::<Option<String>>(&r, 11, w)?.zip(get::<Option<String>>(&r, 12, w)?);
         let replident: String = get(&r, 14, w)?;
         let replica_identity = match replident.as_str() {
@@ -178,7 +177,7 @@ pub(super) async fn columns(
                 coalesce(a.attoptions, '{{}}'), \
                 CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, \
                 nullif(a.attcompression::text, ''), \
-                {column_acl} \
+                {column_acl}, t.typstorage::text \
            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid AND c.relkind IN ('r', 'p', 'v', 'm', 'c') \
            JOIN pg_namespace n ON n.oid = c.relnamespace \
            LEFT JOIN pg_depend sd ON a.attidentity <> '' AND sd.classid = 'pg_class'::regclass \
@@ -233,15 +232,17 @@ pub(super) async fn columns(
             };
             ids.add("pg_attrdef", d, 0, def_obj);
         }
-        let storage = get::<Option<String>>(&r, 15, w)?.map(|x| {
-            match x.as_str() {
+        let storage_name = |x: &str| {
+            match x {
                 "p" => "PLAIN",
                 "e" => "EXTERNAL",
                 "m" => "MAIN",
                 _ => "EXTENDED",
             }
             .to_string()
-        });
+        };
+        let storage = get::<Option<String>>(&r, 15, w)?.map(|x| storage_name(&x));
+        let type_storage = storage_name(&get::<String>(&r, 18, w)?);
         let compression = get::<Option<String>>(&r, 16, w)?.map(|x| {
             match x.as_str() {
                 "l" => "lz4",
@@ -249,8 +250,7 @@ pub(super) async fn columns(
             }
             .to_string()
         });
-        let mut options: Vec<String> = get(&r, 14, w)?;
-        options.sort();
+        let options: Vec<String> = get(&r, 14, w)?;
         let column = Column {
             name,
             type_sql: get(&r, 2, w)?,
@@ -267,6 +267,7 @@ pub(super) async fn columns(
             statistics: get(&r, 13, w)?,
             options,
             storage,
+            type_storage,
             compression,
         };
         remember(s, &col_obj, get(&r, 9, w)?, Some(get(&r, 17, w)?));

@@ -279,6 +279,8 @@ pub struct Column {
     pub options: Vec<String>,
     /// `SET STORAGE …` when it differs from the type's default storage.
     pub storage: Option<String>,
+    /// The type's default storage (what `storage: None` stands for).
+    pub type_storage: String,
     /// `SET COMPRESSION …` (None: the server default).
     pub compression: Option<String>,
 }
@@ -298,6 +300,7 @@ impl Column {
             statistics: None,
             options: Vec::new(),
             storage: None,
+            type_storage: "EXTENDED".into(),
             compression: None,
         }
     }

@@ -1,0 +1,18 @@
+SET LOCAL check_function_bodies = false;
+
+DROP VIEW public.v;
+DROP AGGREGATE public.total(integer);
+CREATE AGGREGATE public.total(integer) (
+    SFUNC = public.add2,
+    STYPE = integer,
+    INITCOND = '10',
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE public.total2(integer) (
+    SFUNC = public.add2,
+    STYPE = integer,
+    COMBINEFUNC = public.add2
+);
+CREATE VIEW public.v AS
+ SELECT public.total(s.x) AS total
+   FROM ( VALUES (1), (2)) s(x);

@@ -1,0 +1,1 @@
+CREATE COLLATION old_c (provider = libc, locale = $$C$$);

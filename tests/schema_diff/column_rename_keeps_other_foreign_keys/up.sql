@@ -1,0 +1,1 @@
+ALTER TABLE public.a RENAME COLUMN x TO y;

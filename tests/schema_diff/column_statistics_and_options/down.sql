@@ -1,0 +1,4 @@
+ALTER TABLE public.t ALTER COLUMN d SET (n_distinct=10);
+ALTER TABLE public.t ALTER COLUMN c RESET (n_distinct, n_distinct_inherited);
+ALTER TABLE public.t ALTER COLUMN b SET STATISTICS 100;
+ALTER TABLE public.t ALTER COLUMN a SET STATISTICS -1;

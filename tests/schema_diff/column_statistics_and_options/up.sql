@@ -1,0 +1,4 @@
+ALTER TABLE public.t ALTER COLUMN a SET STATISTICS 500;
+ALTER TABLE public.t ALTER COLUMN b SET STATISTICS -1;
+ALTER TABLE public.t ALTER COLUMN c SET (n_distinct=-0.5, n_distinct_inherited=100);
+ALTER TABLE public.t ALTER COLUMN d RESET (n_distinct);

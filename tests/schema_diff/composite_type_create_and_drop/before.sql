@@ -1,0 +1,1 @@
+CREATE TYPE old_pair AS (a int, b text);

@@ -1,0 +1,2 @@
+CREATE DOMAIN posint AS int DEFAULT 1 NOT NULL CONSTRAINT posint_positive CHECK (VALUE > 0) CONSTRAINT posint_even CHECK (VALUE % 2 = 0);
+CREATE TABLE t (n posint);

@@ -1,0 +1,13 @@
+DO $$ BEGIN CREATE ROLE app_reader; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+CREATE SCHEMA api;
+GRANT USAGE ON SCHEMA api TO app_reader;
+CREATE TABLE api.t (id int, secret text);
+GRANT SELECT (id), UPDATE (id) ON api.t TO app_reader;
+GRANT INSERT ON api.t TO app_reader WITH GRANT OPTION;
+CREATE FUNCTION api.f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+REVOKE EXECUTE ON FUNCTION api.f() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.f() TO app_reader;
+CREATE SEQUENCE api.s;
+GRANT USAGE ON SEQUENCE api.s TO app_reader;
+CREATE TABLE api.u (id int);
+GRANT SELECT ON api.u TO app_reader;

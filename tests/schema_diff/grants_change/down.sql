@@ -1,0 +1,9 @@
+REVOKE SELECT(id) ON TABLE api.t FROM app_reader;
+REVOKE UPDATE(id) ON TABLE api.t FROM app_reader;
+REVOKE INSERT ON TABLE api.t FROM app_reader;
+GRANT SELECT ON TABLE api.t TO app_reader;
+REVOKE USAGE ON SEQUENCE api.s FROM app_reader;
+REVOKE USAGE ON SCHEMA api FROM app_reader;
+REVOKE EXECUTE ON FUNCTION api.f() FROM app_reader;
+GRANT EXECUTE ON FUNCTION api.f() TO PUBLIC;
+DROP TABLE api.u;

@@ -1,0 +1,7 @@
+CREATE TABLE public.t (
+    a integer,
+    b text COMPRESSION lz4
+);
+ALTER TABLE public.t ALTER COLUMN a SET STATISTICS 1000;
+ALTER TABLE public.t ALTER COLUMN a SET (n_distinct=-1);
+ALTER TABLE public.t ALTER COLUMN b SET STORAGE EXTERNAL;

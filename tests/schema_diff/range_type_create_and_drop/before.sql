@@ -1,0 +1,1 @@
+CREATE TYPE oldspan AS RANGE (subtype = int4);

@@ -1,0 +1,2 @@
+CREATE TYPE pair AS (a int, b text);
+CREATE TABLE t (p pair);

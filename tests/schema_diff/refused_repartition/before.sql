@@ -1,0 +1,1 @@
+CREATE TABLE m (at date NOT NULL, k int NOT NULL) PARTITION BY RANGE (at);

@@ -1,0 +1,8 @@
+ALTER SEQUENCE public.mod_sticky_post_id_seq OWNED BY NONE;
+DROP TABLE public.mod_feature_post;
+CREATE TABLE public.mod_sticky_post (
+    id integer DEFAULT nextval('public.mod_sticky_post_id_seq'::regclass) NOT NULL,
+    post_id integer NOT NULL,
+    CONSTRAINT mod_sticky_post_pkey PRIMARY KEY (id)
+);
+ALTER SEQUENCE public.mod_sticky_post_id_seq OWNED BY public.mod_sticky_post.id;

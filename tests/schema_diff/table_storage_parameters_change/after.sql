@@ -1,0 +1,1 @@
+CREATE TABLE t (id int) WITH (fillfactor = 80, toast.autovacuum_enabled = false);

@@ -1,0 +1,2 @@
+ALTER TABLE public.t RESET (fillfactor, autovacuum_enabled);
+ALTER TABLE public.t SET (fillfactor=80);

@@ -1,0 +1,2 @@
+CREATE UNLOGGED TABLE a (id serial PRIMARY KEY);
+CREATE TABLE b (id int);

@@ -1,0 +1,4 @@
+ALTER TABLE public.b SET LOGGED;
+ALTER TABLE public.a SET UNLOGGED;
+DROP TABLE public.c;
+ALTER SEQUENCE public.a_id_seq SET UNLOGGED;
