@@ -3,6 +3,7 @@
 mod autogen;
 mod autogen_cache;
 mod basics;
+mod coverage;
 mod downgrade;
 mod makemigrations;
 mod safety;
