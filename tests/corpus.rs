@@ -27,6 +27,8 @@
 //! - `CORPUS_ONLY=synapse,pgmq`: only these projects.
 //! - `CORPUS_OUT=DIR`: also write the table and every non-passing check's details (residual,
 //!   dump difference, generated up/down) to DIR.
+//! - `CORPUS_EXPORT=DIR`: also write each project's history (`DIR/<name>/migrations/`) and
+//!   final state (`DIR/<name>/schema.sql`) for the benchmark (`just bench-autogen --corpus`).
 //! - `CI=true`: a package that cannot be downloaded fails the test (elsewhere: skipped, noted).
 
 #[path = "corpus_support/checks.rs"]
@@ -161,6 +163,15 @@ async fn real_world_histories_hold_under_the_pg_dump_oracle() {
     for (i, (outcome, took)) in outcomes {
         rows[i].outcome = outcome;
         rows[i].took = Some(took);
+    }
+    if let Ok(dir) = std::env::var("CORPUS_EXPORT") {
+        for ((p, _, _), (prep, _)) in ready.iter().zip(&prepared) {
+            if let Ok(prep) = prep
+                && let Err(e) = prep.export(&PathBuf::from(&dir).join(p.name))
+            {
+                panic!("CORPUS_EXPORT: {e}");
+            }
+        }
     }
     for prep in prepared.into_iter().filter_map(|(p, _)| p.ok()) {
         prep.cleanup().await;

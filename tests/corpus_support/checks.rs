@@ -243,6 +243,32 @@ impl Prepared {
         Ok(())
     }
 
+    /// Writes the history as a migrations folder (`<n>_<name>.up.sql`) and the final state as
+    /// `schema.sql` under `dir` (for the benchmark: `CORPUS_EXPORT`).
+    pub fn export(&self, dir: &std::path::Path) -> Result<(), String> {
+        let folder = dir.join("migrations");
+        std::fs::create_dir_all(&folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+        for (i, m) in self.history.migrations.iter().enumerate() {
+            let slug: String = m
+                .name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let path = folder.join(format!("{}_{slug}.up.sql", i + 1));
+            std::fs::write(&path, &m.sql).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        let last = self.dump(self.history.migrations.len())?;
+        let path = dir.join("schema.sql");
+        std::fs::write(&path, schema_from_dump(last))
+            .map_err(|e| format!("{}: {e}", path.display()))
+    }
+
     /// Drops the work database and the copies.
     pub async fn cleanup(self) {
         for url in self.snapshots.values().chain([&self.work]) {

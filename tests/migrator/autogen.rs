@@ -330,9 +330,8 @@ async fn new_identity_and_sequence_start_after_existing_rows() {
     assert!(up.contains("SELECT setval("), "{up}");
     p.migrator().arg("migrate").run().ok();
     let mut c = p.conn().await;
-    let inserted = |table: &'static str| {
-        format!("INSERT INTO {table} (name) VALUES ('new') RETURNING id")
-    };
+    let inserted =
+        |table: &'static str| format!("INSERT INTO {table} (name) VALUES ('new') RETURNING id");
     for (table, want) in [("t", 8), ("u", 41)] {
         let id: i32 = match sqlx::query_scalar(sqlx::AssertSqlSafe(inserted(table)))
             .fetch_one(&mut c)

@@ -434,6 +434,9 @@ mod tests {
         }
         unlisted.sort();
         unlisted.dedup();
-        assert!(unlisted.is_empty(), "catalogs read but not classified: {unlisted:?}");
+        assert!(
+            unlisted.is_empty(),
+            "catalogs read but not classified: {unlisted:?}"
+        );
     }
 }
