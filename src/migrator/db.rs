@@ -60,7 +60,7 @@ impl Db {
         let conn = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
             .await
             .map_err(|_| connect_err(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())))?
-            .map_err(|e| connect_err(e.to_string()))?;
+            .map_err(|e| connect_err(describe(&e)))?;
         let mut db = Db {
             conn,
             masked_url,
@@ -88,7 +88,7 @@ impl Db {
     pub fn err(&self, doing: &str, e: sqlx::Error) -> MigratorError {
         MigratorError::Database {
             doing: doing.to_string(),
-            message: redact::scrub(&e.to_string(), &self.secrets),
+            message: redact::scrub(&describe(&e), &self.secrets),
         }
     }
 
@@ -250,7 +250,7 @@ impl Db {
         let version = record.version();
         let db_err = |doing: String, e: sqlx::Error, secrets: &[String]| MigratorError::Database {
             doing,
-            message: redact::scrub(&e.to_string(), secrets),
+            message: redact::scrub(&describe(&e), secrets),
         };
         let start = Instant::now();
         if no_tx {
@@ -303,7 +303,7 @@ impl Db {
             .await
             .map_err(|e| MigratorError::Database {
                 doing: "starting a transaction".into(),
-                message: e.to_string(),
+                message: describe(&e),
             })?;
         for (version, description, checksum) in insert {
             sqlx::query(
@@ -317,7 +317,7 @@ impl Db {
             .await
             .map_err(|e| MigratorError::Database {
                 doing: format!("stamping {version}"),
-                message: e.to_string(),
+                message: describe(&e),
             })?;
         }
         for version in delete {
@@ -327,12 +327,12 @@ impl Db {
                 .await
                 .map_err(|e| MigratorError::Database {
                     doing: format!("unstamping {version}"),
-                    message: e.to_string(),
+                    message: describe(&e),
                 })?;
         }
         tx.commit().await.map_err(|e| MigratorError::Database {
             doing: "committing the stamp".into(),
-            message: e.to_string(),
+            message: describe(&e),
         })
     }
 
@@ -347,7 +347,7 @@ impl Db {
             .await
             .map_err(|e| MigratorError::Database {
                 doing: "closing the connection".into(),
-                message: e.to_string(),
+                message: describe(&e),
             })
     }
 }
@@ -401,6 +401,19 @@ impl Record<'_> {
 
 fn nanos(d: Duration) -> i64 {
     i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
+}
+
+/// A driver error as users should read it: for a server error its message and SQLSTATE, never
+/// sqlx's rendering, which appends the line of the *server's C source* that raised it
+/// (`… at line 334`) and would read like a position in the user's file.
+pub fn describe(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) => match db.code() {
+            Some(code) => format!("{} (SQLSTATE {code})", db.message()),
+            None => db.message().to_string(),
+        },
+        other => other.to_string(),
+    }
 }
 
 /// Turns a Postgres error into "at line L, column C" + message (+ detail/hint).

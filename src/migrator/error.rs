@@ -58,6 +58,19 @@ pub enum MigratorError {
     },
 
     #[error(
+        "migration {file} refused at line {line}, column {column}: {what}\nnothing was run\nhint: {fix}, then run: {retry}"
+    )]
+    Refused {
+        file: String,
+        line: usize,
+        column: usize,
+        what: String,
+        fix: String,
+        /// The command to run again once the file is fixed.
+        retry: String,
+    },
+
+    #[error(
         "applied migration {version} was modified: {file} no longer matches the checksum recorded when it ran\nnothing was run\nhint: restore the file (git checkout -- {file}); to change the schema, add a new migration: migrator makemigrations -m \"…\""
     )]
     Modified { version: i64, file: String },
@@ -118,6 +131,16 @@ pub enum MigratorError {
         second: PathBuf,
     },
 
+    #[error(
+        "{file} has version {version}: no version is left after it (versions are 64-bit integers)\nnothing was written\nhint: give it a timestamp version (rename it, e.g. to 20260101120000_<description>.up.sql), then run: migrator makemigrations"
+    )]
+    NoVersionLeft { file: String, version: i64 },
+
+    #[error(
+        "schema file {path} does not exist (given by {given_by})\nnothing was written\nhint: fix the path (or create the file), then run: migrator makemigrations --schema <FILE>"
+    )]
+    SchemaFileMissing { path: String, given_by: String },
+
     #[error("{path} has no matching .up.sql file\nhint: add the up file or delete the down file")]
     OrphanDown { path: PathBuf },
 
@@ -176,6 +199,9 @@ impl MigratorError {
             | WriteFile { .. }
             | NotUtf8 { .. }
             | BadFileName { .. }
+            | Refused { .. }
+            | NoVersionLeft { .. }
+            | SchemaFileMissing { .. }
             | DuplicateVersion { .. }
             | OrphanDown { .. }
             | OutsideDir { .. }

@@ -6,10 +6,12 @@ pub mod commands;
 pub mod db;
 pub mod error;
 pub mod files;
+pub mod pair;
 pub mod plan;
 pub mod progress;
 pub mod schema;
 pub mod settings;
+pub mod sqlcheck;
 
 use anyhow::Context;
 

@@ -33,7 +33,7 @@ pub async fn run(
     printer: &Printer,
     args: &DowngradeArgs,
 ) -> Result<ExitCode, MigratorError> {
-    let local = files::scan(&settings.migrations_dir)?;
+    let local = commands::scan(settings, printer)?;
     let mut db = commands::connect(settings).await?;
     let timeout = Duration::from_secs(args.lock_timeout);
     let result = commands::locked(&mut db, timeout, async |db: &mut Db| {
@@ -41,6 +41,12 @@ pub async fn run(
         let entries = plan::history(&local, &rows);
         plan::check_integrity(&entries, true, &settings.dir_display())?;
         let chosen = plan::to_revert(&entries, args.target)?;
+        // Every down script is checked before the first one runs.
+        let scripts = chosen
+            .iter()
+            .filter_map(|e| e.local)
+            .filter_map(|m| Some((m.down_path.as_deref()?, m.down_sql.as_deref()?)));
+        commands::preflight(settings, scripts, "migrator downgrade")?;
         if args.dry_run {
             return print_plan(settings, printer, &chosen);
         }

@@ -3,11 +3,11 @@
 use serde::Serialize;
 
 use crate::exit::ExitCode;
+use crate::migrator::commands;
 use crate::migrator::error::MigratorError;
 use crate::migrator::plan::{self, State};
 use crate::migrator::progress::human;
 use crate::migrator::settings::Settings;
-use crate::migrator::{commands, files};
 use crate::output::{Format, Printer};
 
 #[derive(Serialize)]
@@ -21,7 +21,7 @@ struct Line {
 }
 
 pub async fn run(settings: &Settings, printer: &Printer) -> Result<ExitCode, MigratorError> {
-    let local = files::scan(&settings.migrations_dir)?;
+    let local = commands::scan(settings, printer)?;
     let mut db = commands::connect(settings).await?;
     let rows = db.applied().await?;
     db.close().await?;

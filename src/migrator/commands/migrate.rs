@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::exit::ExitCode;
 use crate::migrator::cli::MigrateArgs;
 use crate::migrator::error::MigratorError;
-use crate::migrator::files::{self, LocalMigration};
+use crate::migrator::files::LocalMigration;
 use crate::migrator::plan;
 use crate::migrator::progress::Progress;
 use crate::migrator::settings::Settings;
@@ -34,7 +34,7 @@ pub async fn run(
     printer: &Printer,
     args: &MigrateArgs,
 ) -> Result<ExitCode, MigratorError> {
-    let local = files::scan(&settings.migrations_dir)?;
+    let local = commands::scan(settings, printer)?;
     let mut db = commands::connect(settings).await?;
     printer.verbose(&format!("connected to {}", db.masked_url()))?;
     if args.dry_run {
@@ -43,6 +43,7 @@ pub async fn run(
         let entries = plan::history(&local, &rows);
         plan::check_integrity(&entries, args.allow_out_of_order, &settings.dir_display())?;
         let pending = plan::to_apply(&entries, args.version)?;
+        preflight(settings, &pending)?;
         return print_plan(settings, printer, &pending);
     }
     let timeout = Duration::from_secs(args.lock_timeout);
@@ -53,11 +54,20 @@ pub async fn run(
         let entries = plan::history(&local, &rows);
         plan::check_integrity(&entries, args.allow_out_of_order, &settings.dir_display())?;
         let pending = plan::to_apply(&entries, args.version)?;
+        preflight(settings, &pending)?;
         apply_all(settings, printer, db, &pending).await
     })
     .await;
     db.close().await?;
     result
+}
+
+/// Every pending script is checked before the first one runs.
+fn preflight(settings: &Settings, pending: &[&LocalMigration]) -> Result<(), MigratorError> {
+    let scripts = pending
+        .iter()
+        .map(|m| (m.up_path.as_path(), m.up_sql.as_str()));
+    commands::preflight(settings, scripts, "migrator migrate")
 }
 
 async fn apply_all(

@@ -23,6 +23,7 @@ use sqlx::{PgConnection, Row};
 use super::SchemaError;
 use super::model::ident;
 use super::shadow::{Shadows, sqlstate};
+use crate::migrator::db::describe;
 use crate::migrator::files::LocalMigration;
 
 /// The blank database loaded with schema.sql.
@@ -123,7 +124,7 @@ pub async fn drop_blank(sh: &Shadows, why: &str) {
         Ok(()) => format!("{why}; dropped {BLANK}, the next run recreates it"),
         Err(e) => format!(
             "{why}; could not drop {BLANK} ({}): drop it by hand (DROP DATABASE {BLANK})",
-            e.to_string().lines().next().unwrap_or_default()
+            describe(&e).lines().next().unwrap_or_default()
         ),
     };
     sh.note(note).await;
@@ -203,7 +204,7 @@ pub async fn seen(sh: &Shadows, key: &str) -> Result<bool, SchemaError> {
             .admin_sql(format!("COMMENT ON DATABASE {BLANK} IS '{updated}'"))
             .await
     {
-        let why = e.to_string().lines().next().unwrap_or_default().to_string();
+        let why = describe(&e).lines().next().unwrap_or_default().to_string();
         sh.note(format!(
             "cannot comment on {BLANK} ({why}): schema.sql is never cached"
         ))
@@ -233,7 +234,7 @@ pub async fn prune(sh: &Shadows, prefix: &str, current: &str) -> Result<(), Sche
             .admin_sql(format!("DROP DATABASE IF EXISTS {}", ident(old)))
             .await
         {
-            let why = e.to_string().lines().next().unwrap_or_default().to_string();
+            let why = describe(&e).lines().next().unwrap_or_default().to_string();
             sh.note(format!(
                 "old cache database {old} was not dropped ({why}); it is dropped by a later run"
             ))

@@ -12,7 +12,7 @@ use tokio::sync::Mutex;
 
 use super::SchemaError;
 use super::model::ident;
-use crate::migrator::db::failure_of;
+use crate::migrator::db::{describe, failure_of};
 use crate::migrator::files::LocalMigration;
 use crate::redact;
 
@@ -58,11 +58,11 @@ impl Shadows {
             message: redact::scrub(&m, &secrets),
         };
         let options = PgConnectOptions::from_str(url)
-            .map_err(|e| err(e.to_string()))?
+            .map_err(|e| err(describe(&e)))?
             .application_name("migrator-shadow");
         let admin = PgConnection::connect_with(&options)
             .await
-            .map_err(|e| err(e.to_string()))?;
+            .map_err(|e| err(describe(&e)))?;
         Ok(Shadows {
             admin: Mutex::new(admin),
             options,
@@ -76,7 +76,7 @@ impl Shadows {
     pub fn err(&self, doing: &str, e: &sqlx::Error) -> SchemaError {
         SchemaError::Shadow {
             doing: doing.to_string(),
-            message: redact::scrub(&e.to_string(), &self.secrets),
+            message: redact::scrub(&describe(e), &self.secrets),
         }
     }
 
@@ -199,7 +199,7 @@ impl Shadows {
         {
             first.get_or_insert(SchemaError::Shadow {
                 doing: "ending the shadow backends of an interrupted run".into(),
-                message: redact::scrub(&e.to_string(), &self.secrets),
+                message: redact::scrub(&describe(&e), &self.secrets),
             });
         }
         for name in self.created.into_inner() {
@@ -207,7 +207,7 @@ impl Shadows {
             if let Err(e) = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut admin).await {
                 first.get_or_insert(SchemaError::Shadow {
                     doing: format!("dropping shadow database {name}"),
-                    message: redact::scrub(&e.to_string(), &self.secrets),
+                    message: redact::scrub(&describe(&e), &self.secrets),
                 });
             }
         }
@@ -216,7 +216,7 @@ impl Shadows {
             (Some(e), _) => Err(e),
             (None, Err(e)) => Err(SchemaError::Shadow {
                 doing: "closing the shadow connection".into(),
-                message: e.to_string(),
+                message: describe(&e),
             }),
             (None, Ok(())) => Ok(()),
         }
@@ -339,6 +339,6 @@ async fn interrupted() {
 pub async fn close(conn: PgConnection) -> Result<(), SchemaError> {
     conn.close().await.map_err(|e| SchemaError::Shadow {
         doing: "closing a shadow connection".into(),
-        message: e.to_string(),
+        message: describe(&e),
     })
 }
