@@ -9,4 +9,5 @@ mod makemigrations;
 mod pairs;
 mod preflight;
 mod safety;
+mod shadow_cleanup;
 mod sqlx_compat;

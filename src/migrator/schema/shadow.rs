@@ -1,7 +1,8 @@
 //! Shadow databases on the migrations' server: "current" (every migration replayed) and
 //! "desired" (schema.sql executed; PostgreSQL parses it). Every temporary database created
-//! here (`migrator_shadow_<pid>_…`) is dropped again (`DROP DATABASE … WITH (FORCE)`) on every
-//! path, errors and Ctrl-C included; the persistent cache databases are [`super::cache`]'s.
+//! here (`migrator_shadow_<pid>_r<run>_…`) is dropped again (`DROP DATABASE … WITH (FORCE)`) on
+//! every path, errors and Ctrl-C included; those of a run that was killed are dropped by the
+//! next run ([`super::runs`]); the persistent cache databases are [`super::cache`]'s.
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,6 +13,7 @@ use tokio::sync::Mutex;
 
 use super::SchemaError;
 use super::model::ident;
+use super::runs;
 use crate::migrator::db::{describe, failure_of};
 use crate::migrator::files::LocalMigration;
 use crate::redact;
@@ -39,6 +41,10 @@ pub struct Shadows {
     admin: Mutex<PgConnection>,
     options: PgConnectOptions,
     secrets: Vec<String>,
+    /// This run's id, locked on `admin` for the run's life (see [`runs`]).
+    run: i32,
+    /// The role connected (cache entries are per role).
+    role: String,
     /// Temporary databases to drop at the end.
     created: Mutex<Vec<String>>,
     /// Backends that may still be busy when a run is abandoned (the other half failed, or
@@ -60,17 +66,38 @@ impl Shadows {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| err(describe(&e)))?
             .application_name("migrator-shadow");
-        let admin = PgConnection::connect_with(&options)
+        let mut admin = PgConnection::connect_with(&options)
             .await
             .map_err(|e| err(describe(&e)))?;
+        // This run's liveness lock first, then the leftovers of dead runs (see `runs`).
+        let run = runs::register(&mut admin)
+            .await
+            .map_err(|e| err(describe(&e)))?;
+        let role: String = sqlx::query_scalar("SELECT current_user::text")
+            .fetch_one(&mut admin)
+            .await
+            .map_err(|e| err(describe(&e)))?;
+        let notes = runs::sweep(&mut admin)
+            .await
+            .map_err(|e| SchemaError::Shadow {
+                doing: "dropping the temporary databases of runs that died".into(),
+                message: redact::scrub(&describe(&e), &secrets),
+            })?;
         Ok(Shadows {
             admin: Mutex::new(admin),
             options,
             secrets,
+            run,
+            role,
             created: Mutex::new(Vec::new()),
             backends: Mutex::new(Vec::new()),
-            notes: Mutex::new(Vec::new()),
+            notes: Mutex::new(notes),
         })
+    }
+
+    /// The role the shadow server connection uses.
+    pub fn role(&self) -> &str {
+        &self.role
     }
 
     pub fn err(&self, doing: &str, e: &sqlx::Error) -> SchemaError {
@@ -80,14 +107,9 @@ impl Shadows {
         }
     }
 
-    /// A temporary database name: `migrator_shadow_<pid>_<nanos>_<n>`.
-    pub fn new_name() -> String {
-        let nanos = chrono::Utc::now().timestamp_subsec_nanos();
-        format!(
-            "migrator_shadow_{}_{nanos}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        )
+    /// A temporary database name: `migrator_shadow_<pid>_r<run id>_<n>` (see [`runs`]).
+    pub fn new_name(&self) -> String {
+        runs::temp_name(self.run, COUNTER.fetch_add(1, Ordering::SeqCst))
     }
 
     /// Runs one statement on the server connection (a second connection when it is busy).
@@ -123,7 +145,7 @@ impl Shadows {
     /// if this future is dropped mid-way the server still finishes the CREATE DATABASE, so the
     /// cleanup ends that backend and waits for it before dropping.
     pub async fn create(&self) -> Result<String, SchemaError> {
-        let name = Self::new_name();
+        let name = self.new_name();
         let doing = format!("creating shadow database {name}");
         self.created.lock().await.push(name.clone());
         let mut conn = PgConnection::connect_with(&self.options)
