@@ -29,6 +29,8 @@ pub struct SqlFailure {
     /// ` at line L, column C` (empty when Postgres gave no position).
     pub position: String,
     pub message: String,
+    /// The SQLSTATE, when the server sent one.
+    pub code: Option<String>,
 }
 
 pub struct Db {
@@ -208,6 +210,45 @@ impl Db {
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()
             .map_err(|e| self.err("reading _sqlx_migrations", e))
+    }
+
+    /// The indexes named `names` (or on tables named so), and every INVALID index, outside
+    /// the system schemas (see [`super::leftovers`]).
+    pub async fn indexes(
+        &mut self,
+        names: &[String],
+    ) -> Result<Vec<super::leftovers::IndexState>, MigratorError> {
+        let rows = sqlx::query(
+            "SELECT n.nspname::text, c.relname::text, t.relname::text, i.indisvalid,
+                    EXISTS (SELECT 1 FROM pg_locks l
+                             WHERE l.granted AND l.mode = 'ShareUpdateExclusiveLock'
+                               AND l.relation IN (i.indexrelid, i.indrelid)
+                               AND l.pid <> pg_backend_pid())
+               FROM pg_index i
+               JOIN pg_class c ON c.oid = i.indexrelid
+               JOIN pg_class t ON t.oid = i.indrelid
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE (c.relname = ANY($1) OR t.relname = ANY($1) OR NOT i.indisvalid)
+                AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                AND n.nspname NOT LIKE 'pg\\_toast%'
+              ORDER BY 1, 2",
+        )
+        .bind(names)
+        .fetch_all(&mut self.conn)
+        .await
+        .map_err(|e| self.err("reading the indexes", e))?;
+        rows.iter()
+            .map(|r| {
+                Ok(super::leftovers::IndexState {
+                    schema: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    table: r.try_get(2)?,
+                    valid: r.try_get(3)?,
+                    busy: r.try_get(4)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(|e| self.err("reading the indexes", e))
     }
 
     /// Runs an up script and records its row; both commit together unless `no_tx`.
@@ -449,6 +490,10 @@ pub fn failure_of(sql: &str, e: &sqlx::Error, secrets: &[String]) -> SqlFailure 
     SqlFailure {
         position,
         message: redact::scrub(&message, secrets),
+        code: e
+            .as_database_error()
+            .and_then(|d| d.code())
+            .map(|c| c.into_owned()),
     }
 }
 

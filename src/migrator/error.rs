@@ -40,13 +40,30 @@ pub enum MigratorError {
     },
 
     #[error(
-        "no-transaction migration {file} failed{position}: {message}\nits statement ran outside a transaction: check the database state before retrying\nhint: fix the file, then run: migrator migrate"
+        "no-transaction migration {file} failed{position}: {message}\nits statement ran outside a transaction: check the database state before retrying{detail}\nhint: {hint}"
     )]
     NoTxMigrationFailed {
         file: String,
         position: String,
         message: String,
+        /// Further lines (a leftover it made, what an error most likely means).
+        detail: String,
+        hint: String,
     },
+
+    #[error(
+        "no-transaction down migration {file} failed{position}: {message}\nit ran outside a transaction; this migration stays recorded as applied{detail}\nhint: {hint}"
+    )]
+    NoTxDowngradeFailed {
+        file: String,
+        position: String,
+        message: String,
+        detail: String,
+        hint: String,
+    },
+
+    #[error("{what}\nnothing was run\nhint: {repair}")]
+    Leftover { what: String, repair: String },
 
     #[error(
         "down migration {file} failed{position}: {message}\nthis migration stays applied\nhint: fix the file, then run: migrator downgrade"
@@ -188,12 +205,15 @@ impl MigratorError {
             Database { .. } | Output(_) => ExitCode::Failure,
             Schema(e) => e.exit_code(),
             LockTimeout { .. } => ExitCode::LockTimeout,
-            MigrationFailed { .. } | NoTxMigrationFailed { .. } | DowngradeFailed { .. } => {
-                ExitCode::MigrationFailed
-            }
-            Modified { .. } | Missing { .. } | Dirty { .. } | OutOfOrder { .. } => {
-                ExitCode::Integrity
-            }
+            MigrationFailed { .. }
+            | NoTxMigrationFailed { .. }
+            | DowngradeFailed { .. }
+            | NoTxDowngradeFailed { .. } => ExitCode::MigrationFailed,
+            Modified { .. }
+            | Missing { .. }
+            | Dirty { .. }
+            | OutOfOrder { .. }
+            | Leftover { .. } => ExitCode::Integrity,
             MigrationsDir { .. }
             | ReadFile { .. }
             | WriteFile { .. }

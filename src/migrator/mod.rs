@@ -6,6 +6,7 @@ pub mod commands;
 pub mod db;
 pub mod error;
 pub mod files;
+pub mod leftovers;
 pub mod pair;
 pub mod plan;
 pub mod progress;

@@ -5,6 +5,7 @@ mod autogen_cache;
 mod basics;
 mod downgrade;
 mod edges;
+mod leftovers;
 mod makemigrations;
 mod pairs;
 mod preflight;

@@ -6,12 +6,13 @@ use serde::Serialize;
 
 use crate::exit::ExitCode;
 use crate::migrator::cli::DowngradeArgs;
+use crate::migrator::commands::{self, repair};
+use crate::migrator::db::Db;
 use crate::migrator::error::MigratorError;
 use crate::migrator::files;
 use crate::migrator::plan::{self, Entry};
 use crate::migrator::progress::Progress;
 use crate::migrator::settings::Settings;
-use crate::migrator::{commands, db::Db};
 use crate::output::{Format, Printer};
 use crate::protocol::Direction;
 
@@ -83,6 +84,9 @@ async fn revert_all(
             Ok(took) => progress.finished(m.version, &m.description, took)?,
             Err(f) => {
                 progress.failed(m.version, &m.description, &f.message)?;
+                if files::is_no_tx(down) {
+                    return Err(repair::down_failure(settings, path, m.version, f));
+                }
                 return Err(MigratorError::DowngradeFailed {
                     file: settings.shown(path),
                     position: f.position,

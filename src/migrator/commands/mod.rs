@@ -6,6 +6,7 @@ pub mod downgrade;
 pub mod history;
 pub mod makemigrations;
 pub mod migrate;
+pub mod repair;
 pub mod sqlmigrate;
 pub mod stamp;
 
