@@ -211,15 +211,15 @@ pub fn findings(entries: &[Entry<'_>], indexes: &[IndexState]) -> Vec<Finding> {
             out.push(Finding {
                 version: Some(v),
                 what: format!(
-                    "index {shown} is missing although {file} is recorded as applied{}",
+                    "index {shown} is missing although {file} is recorded as applied{}; deleting its row records the revert, and migrate applies it again",
                     if reverted {
-                        ": a no-transaction downgrade was interrupted after dropping it"
+                        " (a no-transaction downgrade was interrupted after dropping it)"
                     } else {
                         ""
                     }
                 ),
                 repair: format!(
-                    "record the revert: {}, then run: migrator migrate",
+                    "repair with: {}, then run: migrator migrate",
                     psql(&format!("DELETE FROM _sqlx_migrations WHERE version = {v}"))
                 ),
                 blocks_migrate: true,

@@ -3,8 +3,10 @@
 mod autogen;
 mod autogen_cache;
 mod basics;
+mod concurrency;
 mod downgrade;
 mod edges;
+mod kill9;
 mod leftovers;
 mod makemigrations;
 mod pairs;
