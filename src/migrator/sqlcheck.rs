@@ -29,9 +29,29 @@ pub struct Problem {
     pub fix: String,
 }
 
-/// Checks one script; `no_tx` when it runs outside a transaction (`-- no-transaction`).
-/// Returns the first problem found, in file order.
+/// What is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A migration (`no_tx`: it runs outside a transaction).
+    Migration { no_tx: bool },
+    /// schema.sql: only what cannot work at all (NUL, COPY with the client); it may end its
+    /// transaction, the generator copes with that.
+    Schema,
+}
+
+/// Checks one migration script; `no_tx` when it runs outside a transaction
+/// (`-- no-transaction`). Returns the first problem found, in file order.
 pub fn check(sql: &str, no_tx: bool) -> Option<Problem> {
+    check_as(sql, Kind::Migration { no_tx })
+}
+
+/// Checks schema.sql before it is loaded into a shadow database: a NUL byte, COPY with the
+/// client (which would wait forever).
+pub fn check_schema(sql: &str) -> Option<Problem> {
+    check_as(sql, Kind::Schema)
+}
+
+fn check_as(sql: &str, kind: Kind) -> Option<Problem> {
     if let Some(at) = sql.bytes().position(|b| b == 0) {
         let (line, column) = line_col(sql, at);
         return Some(Problem {
@@ -41,8 +61,8 @@ pub fn check(sql: &str, no_tx: bool) -> Option<Problem> {
             fix: "remove the NUL byte (is the file binary, or saved as UTF-16?)".into(),
         });
     }
-    match pg_query::parse(sql, pg_query::ParserOptions::default()) {
-        Ok(parsed) => check_parsed(sql, &parsed.protobuf, no_tx),
+    match pg_query::split_with_parser(sql) {
+        Ok(statements) => check_statements(sql, &statements, kind),
         // The parser rejects the file: syntax the server would reject too (it parses the
         // whole script before running any of it, so nothing runs), or syntax newer than this
         // parser. Neither is a reason to refuse here: the server is the judge. Only the one
@@ -51,19 +71,53 @@ pub fn check(sql: &str, no_tx: bool) -> Option<Problem> {
     }
 }
 
-fn check_parsed(sql: &str, parsed: &protobuf::ParseResult, no_tx: bool) -> Option<Problem> {
-    let starts: Vec<usize> = parsed
-        .stmts
+/// First words that may begin a COPY or a transaction-control statement. Only statements
+/// beginning so are parsed into a tree (one at a time): a full parse tree of a large script
+/// costs far more memory than the script.
+const SUSPECT: [&str; 10] = [
+    "ABORT",
+    "BEGIN",
+    "COMMIT",
+    "COPY",
+    "END",
+    "PREPARE",
+    "RELEASE",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "START",
+];
+
+/// `statements` are slices of `sql` as the server's parser splits it.
+fn check_statements(sql: &str, statements: &[&str], kind: Kind) -> Option<Problem> {
+    let no_tx = kind == Kind::Migration { no_tx: true };
+    let base = sql.as_ptr() as usize;
+    let starts: Vec<usize> = statements
         .iter()
-        .map(|s| first_token(sql, usize::try_from(s.stmt_location).unwrap_or(0)))
+        .map(|s| first_token(sql, (s.as_ptr() as usize).saturating_sub(base)))
         .collect();
-    for (raw, &start) in parsed.stmts.iter().zip(&starts) {
-        let Some(node) = raw.stmt.as_ref().and_then(|n| n.node.as_ref()) else {
+    for (text, &start) in statements.iter().zip(&starts) {
+        let word: String = sql[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect::<String>()
+            .to_ascii_uppercase();
+        if !SUSPECT.contains(&word.as_str()) {
+            continue;
+        }
+        let Ok(parsed) = pg_query::parse(text, pg_query::ParserOptions::default()) else {
             continue;
         };
+        let node = parsed
+            .protobuf
+            .stmts
+            .first()
+            .and_then(|raw| raw.stmt.as_ref())
+            .and_then(|n| n.node.as_ref());
         let found = match node {
-            NodeEnum::CopyStmt(c) => copy_problem(c),
-            NodeEnum::TransactionStmt(t) => Some(transaction_problem(t, no_tx)),
+            Some(NodeEnum::CopyStmt(c)) => copy_problem(c),
+            Some(NodeEnum::TransactionStmt(t)) if kind != Kind::Schema => {
+                Some(transaction_problem(t, no_tx))
+            }
             _ => None,
         };
         if let Some((what, fix)) = found {
@@ -319,6 +373,14 @@ mod tests {
         assert!(check(sql, true).is_some_and(|p| p.what.contains("statement 2 of 2")));
         // The same script in a transaction is fine (the server refuses CONCURRENTLY there).
         assert_eq!(check(sql, false), None);
+    }
+
+    #[test]
+    fn schema_sql_may_end_its_transaction_but_not_copy_from_the_client() {
+        assert_eq!(check_schema("create table t ();\ncommit;\n"), None);
+        let p = check_schema("create table t ();\ncopy t from stdin;\n");
+        assert_eq!(p.map(|p| (p.line, p.column)), Some((2, 1)));
+        assert!(check_schema("select '\0'").is_some());
     }
 
     #[test]

@@ -204,3 +204,27 @@ async fn database_errors_do_not_end_with_the_servers_source_lines() {
     out.code(1).stderr_has("reading _sqlx_migrations");
     assert!(!out.stderr.contains(" at line "), "{}", out.stderr);
 }
+
+#[tokio::test]
+async fn schema_sql_copying_from_the_client_or_with_a_nul_is_refused_not_hung() {
+    let p = Project::new().await;
+    schema(&p, "CREATE TABLE t (x int);\nCOPY t FROM STDIN;\n");
+    p.migrator()
+        .args(["makemigrations", "--check"])
+        .run_within(LIMIT)
+        .code(7)
+        .stderr_has("schema.sql is rejected")
+        .stderr_has("at line 2, column 1")
+        .stderr_has("COPY … FROM STDIN");
+    schema(
+        &p,
+        "CREATE TABLE t (x int);\nCOMMENT ON TABLE t IS 'a\0b';\n",
+    );
+    p.migrator()
+        .args(["makemigrations", "--check"])
+        .run_within(LIMIT)
+        .code(7)
+        .stderr_has("at line 2, column 25")
+        .stderr_has("NUL byte");
+    assert!(p.files().is_empty());
+}

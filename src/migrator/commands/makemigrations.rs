@@ -12,7 +12,7 @@ use crate::migrator::schema::SchemaError;
 use crate::migrator::schema::generate::{Request, generate};
 use crate::migrator::schema::lint;
 use crate::migrator::settings::Settings;
-use crate::migrator::{commands, files, pair};
+use crate::migrator::{commands, files, pair, sqlcheck};
 use crate::output::{Format, Printer};
 
 #[derive(Serialize)]
@@ -157,6 +157,14 @@ pub async fn run(
     })?;
     let sql =
         String::from_utf8(bytes).map_err(|_| MigratorError::NotUtf8 { path: path.clone() })?;
+    if let Some(p) = sqlcheck::check_schema(&sql) {
+        return Err(SchemaError::SchemaFile {
+            path: shown,
+            position: format!(" at line {}, column {}", p.line, p.column),
+            message: format!("{} ({})", p.what, p.fix),
+        }
+        .into());
+    }
     let migrations = if settings.migrations_dir.exists() {
         commands::scan(settings, printer)?
     } else {
