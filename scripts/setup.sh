@@ -2,7 +2,9 @@
 # Installs what a fresh machine lacks for building and testing (idempotent):
 # just, the PostgreSQL server binaries (Debian `postgresql`), tmux (interactive shell test)
 # debootstrap (offline base image for the Docker images), busybox-static (tiny test image) and
-# a Compose CLI; curl and python3 (the corpus test downloads pinned packages and unpacks wheels).
+# a Compose CLI; curl and python3 (the corpus test downloads pinned packages and unpacks wheels);
+# libclang-dev (bindgen needs it to build the `pg_query` crate: PostgreSQL's own parser, used to
+# check migrations before they run).
 set -euo pipefail
 
 need_apt=()
@@ -13,6 +15,7 @@ command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
 command -v busybox >/dev/null 2>&1 || need_apt+=(busybox-static)
 command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || need_apt+=(docker-compose)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+dpkg-query -W -f='${Status}' libclang-dev 2>/dev/null | grep -q 'install ok installed' || need_apt+=(libclang-dev)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} (apt-get)" >&2
   export DEBIAN_FRONTEND=noninteractive

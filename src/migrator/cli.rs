@@ -48,7 +48,8 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Revert applied migrations: -N steps (default -1), down to VERSION, or `zero`.
     Downgrade(DowngradeArgs),
-    /// Every migration: version, description, state, applied at, duration.
+    /// Every migration: version, description, state, applied at, duration; `!` and a warning
+    /// mark what an interrupted no-transaction migration left, with its repair command.
     History,
     /// The newest applied migration, or "none".
     Current,
@@ -66,7 +67,8 @@ pub struct MakemigrationsArgs {
     /// Write an empty pair (no schema diff).
     #[arg(long)]
     pub empty: bool,
-    /// The declarative schema to generate from [default: schema.sql beside the migrations folder].
+    /// The declarative schema to generate from [default: schema.sql beside the migrations
+    /// folder, optional]. A path given here or in SCHEMA_FILE must exist.
     #[arg(long = "schema", value_name = "FILE", env = "SCHEMA_FILE")]
     pub schema: Option<PathBuf>,
     /// Exit 1 when schema.sql has changes no migration captures; write nothing.
@@ -80,9 +82,10 @@ pub struct MakemigrationsArgs {
     pub no_verify: bool,
     /// Use only temporary shadow databases. By default the state the migrations build is
     /// kept between runs in `migrator_cache_<hash>` databases on the shadow server (the 3
-    /// newest stay), schema.sql is loaded into `migrator_cache_blank` inside a transaction
-    /// that is rolled back, and a schema.sql seen again within 8 runs is kept as
-    /// `migrator_cache_schema_<hash>`; drop those databases freely, they are rebuilt.
+    /// newest per role stay), schema.sql is loaded into `migrator_cache_blank_<hash>` inside a
+    /// transaction that is rolled back, and a schema.sql seen again within 8 runs is kept as
+    /// `migrator_cache_schema_<hash>`; all per role; drop those databases freely, they are
+    /// rebuilt.
     #[arg(long)]
     pub no_cache: bool,
 }

@@ -29,6 +29,8 @@ pub struct SqlFailure {
     /// ` at line L, column C` (empty when Postgres gave no position).
     pub position: String,
     pub message: String,
+    /// The SQLSTATE, when the server sent one.
+    pub code: Option<String>,
 }
 
 pub struct Db {
@@ -60,7 +62,7 @@ impl Db {
         let conn = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
             .await
             .map_err(|_| connect_err(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())))?
-            .map_err(|e| connect_err(e.to_string()))?;
+            .map_err(|e| connect_err(describe(&e)))?;
         let mut db = Db {
             conn,
             masked_url,
@@ -88,7 +90,7 @@ impl Db {
     pub fn err(&self, doing: &str, e: sqlx::Error) -> MigratorError {
         MigratorError::Database {
             doing: doing.to_string(),
-            message: redact::scrub(&e.to_string(), &self.secrets),
+            message: redact::scrub(&describe(&e), &self.secrets),
         }
     }
 
@@ -210,6 +212,45 @@ impl Db {
             .map_err(|e| self.err("reading _sqlx_migrations", e))
     }
 
+    /// The indexes named `names` (or on tables named so), and every INVALID index, outside
+    /// the system schemas (see [`super::leftovers`]).
+    pub async fn indexes(
+        &mut self,
+        names: &[String],
+    ) -> Result<Vec<super::leftovers::IndexState>, MigratorError> {
+        let rows = sqlx::query(
+            "SELECT n.nspname::text, c.relname::text, t.relname::text, i.indisvalid,
+                    EXISTS (SELECT 1 FROM pg_locks l
+                             WHERE l.granted AND l.mode = 'ShareUpdateExclusiveLock'
+                               AND l.relation IN (i.indexrelid, i.indrelid)
+                               AND l.pid <> pg_backend_pid())
+               FROM pg_index i
+               JOIN pg_class c ON c.oid = i.indexrelid
+               JOIN pg_class t ON t.oid = i.indrelid
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE (c.relname = ANY($1) OR t.relname = ANY($1) OR NOT i.indisvalid)
+                AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                AND n.nspname NOT LIKE 'pg\\_toast%'
+              ORDER BY 1, 2",
+        )
+        .bind(names)
+        .fetch_all(&mut self.conn)
+        .await
+        .map_err(|e| self.err("reading the indexes", e))?;
+        rows.iter()
+            .map(|r| {
+                Ok(super::leftovers::IndexState {
+                    schema: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    table: r.try_get(2)?,
+                    valid: r.try_get(3)?,
+                    busy: r.try_get(4)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(|e| self.err("reading the indexes", e))
+    }
+
     /// Runs an up script and records its row; both commit together unless `no_tx`.
     /// Returns the execution time. On failure nothing of a transactional migration remains.
     pub async fn apply(
@@ -250,7 +291,7 @@ impl Db {
         let version = record.version();
         let db_err = |doing: String, e: sqlx::Error, secrets: &[String]| MigratorError::Database {
             doing,
-            message: redact::scrub(&e.to_string(), secrets),
+            message: redact::scrub(&describe(&e), secrets),
         };
         let start = Instant::now();
         if no_tx {
@@ -303,7 +344,7 @@ impl Db {
             .await
             .map_err(|e| MigratorError::Database {
                 doing: "starting a transaction".into(),
-                message: e.to_string(),
+                message: describe(&e),
             })?;
         for (version, description, checksum) in insert {
             sqlx::query(
@@ -317,7 +358,7 @@ impl Db {
             .await
             .map_err(|e| MigratorError::Database {
                 doing: format!("stamping {version}"),
-                message: e.to_string(),
+                message: describe(&e),
             })?;
         }
         for version in delete {
@@ -327,12 +368,12 @@ impl Db {
                 .await
                 .map_err(|e| MigratorError::Database {
                     doing: format!("unstamping {version}"),
-                    message: e.to_string(),
+                    message: describe(&e),
                 })?;
         }
         tx.commit().await.map_err(|e| MigratorError::Database {
             doing: "committing the stamp".into(),
-            message: e.to_string(),
+            message: describe(&e),
         })
     }
 
@@ -347,7 +388,7 @@ impl Db {
             .await
             .map_err(|e| MigratorError::Database {
                 doing: "closing the connection".into(),
-                message: e.to_string(),
+                message: describe(&e),
             })
     }
 }
@@ -403,6 +444,19 @@ fn nanos(d: Duration) -> i64 {
     i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
 }
 
+/// A driver error as users should read it: for a server error its message and SQLSTATE, never
+/// sqlx's rendering, which appends the line of the *server's C source* that raised it
+/// (`… at line 334`) and would read like a position in the user's file.
+pub fn describe(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) => match db.code() {
+            Some(code) => format!("{} (SQLSTATE {code})", db.message()),
+            None => db.message().to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
 /// Turns a Postgres error into "at line L, column C" + message (+ detail/hint).
 pub fn failure_of(sql: &str, e: &sqlx::Error, secrets: &[String]) -> SqlFailure {
     let mut position = String::new();
@@ -436,6 +490,10 @@ pub fn failure_of(sql: &str, e: &sqlx::Error, secrets: &[String]) -> SqlFailure 
     SqlFailure {
         position,
         message: redact::scrub(&message, secrets),
+        code: e
+            .as_database_error()
+            .and_then(|d| d.code())
+            .map(|c| c.into_owned()),
     }
 }
 

@@ -40,13 +40,30 @@ pub enum MigratorError {
     },
 
     #[error(
-        "no-transaction migration {file} failed{position}: {message}\nits statement ran outside a transaction: check the database state before retrying\nhint: fix the file, then run: migrator migrate"
+        "no-transaction migration {file} failed{position}: {message}\nits statement ran outside a transaction: check the database state before retrying{detail}\nhint: {hint}"
     )]
     NoTxMigrationFailed {
         file: String,
         position: String,
         message: String,
+        /// Further lines (a leftover it made, what an error most likely means).
+        detail: String,
+        hint: String,
     },
+
+    #[error(
+        "no-transaction down migration {file} failed{position}: {message}\nit ran outside a transaction; this migration stays recorded as applied{detail}\nhint: {hint}"
+    )]
+    NoTxDowngradeFailed {
+        file: String,
+        position: String,
+        message: String,
+        detail: String,
+        hint: String,
+    },
+
+    #[error("{what}\nnothing was run\nhint: {repair}")]
+    Leftover { what: String, repair: String },
 
     #[error(
         "down migration {file} failed{position}: {message}\nthis migration stays applied\nhint: fix the file, then run: migrator downgrade"
@@ -55,6 +72,19 @@ pub enum MigratorError {
         file: String,
         position: String,
         message: String,
+    },
+
+    #[error(
+        "migration {file} refused at line {line}, column {column}: {what}\nnothing was run\nhint: {fix}, then run: {retry}"
+    )]
+    Refused {
+        file: String,
+        line: usize,
+        column: usize,
+        what: String,
+        fix: String,
+        /// The command to run again once the file is fixed.
+        retry: String,
     },
 
     #[error(
@@ -118,6 +148,16 @@ pub enum MigratorError {
         second: PathBuf,
     },
 
+    #[error(
+        "{file} has version {version}: no version is left after it (versions are 64-bit integers)\nnothing was written\nhint: give it a timestamp version (rename it, e.g. to 20260101120000_<description>.up.sql), then run: migrator makemigrations"
+    )]
+    NoVersionLeft { file: String, version: i64 },
+
+    #[error(
+        "schema file {path} does not exist (given by {given_by})\nnothing was written\nhint: fix the path (or create the file), then run: migrator makemigrations --schema <FILE>"
+    )]
+    SchemaFileMissing { path: String, given_by: String },
+
     #[error("{path} has no matching .up.sql file\nhint: add the up file or delete the down file")]
     OrphanDown { path: PathBuf },
 
@@ -165,17 +205,23 @@ impl MigratorError {
             Database { .. } | Output(_) => ExitCode::Failure,
             Schema(e) => e.exit_code(),
             LockTimeout { .. } => ExitCode::LockTimeout,
-            MigrationFailed { .. } | NoTxMigrationFailed { .. } | DowngradeFailed { .. } => {
-                ExitCode::MigrationFailed
-            }
-            Modified { .. } | Missing { .. } | Dirty { .. } | OutOfOrder { .. } => {
-                ExitCode::Integrity
-            }
+            MigrationFailed { .. }
+            | NoTxMigrationFailed { .. }
+            | DowngradeFailed { .. }
+            | NoTxDowngradeFailed { .. } => ExitCode::MigrationFailed,
+            Modified { .. }
+            | Missing { .. }
+            | Dirty { .. }
+            | OutOfOrder { .. }
+            | Leftover { .. } => ExitCode::Integrity,
             MigrationsDir { .. }
             | ReadFile { .. }
             | WriteFile { .. }
             | NotUtf8 { .. }
             | BadFileName { .. }
+            | Refused { .. }
+            | NoVersionLeft { .. }
+            | SchemaFileMissing { .. }
             | DuplicateVersion { .. }
             | OrphanDown { .. }
             | OutsideDir { .. }

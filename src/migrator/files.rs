@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha384};
@@ -51,7 +50,14 @@ enum Kind {
 
 /// Reads every migration of `dir`, sorted by version. Files that sqlx would ignore (no `_`, not
 /// `.sql`) are ignored; names sqlx would reject, duplicates and orphan down files are errors.
+/// Holds the folder's shared lock meanwhile, so a pair being written is never seen half-way.
 pub fn scan(dir: &Path) -> Result<Vec<LocalMigration>, MigratorError> {
+    let _lock = super::pair::lock(dir, false)?;
+    scan_unlocked(dir)
+}
+
+/// [`scan`] for a caller that holds the folder's lock already.
+pub fn scan_unlocked(dir: &Path) -> Result<Vec<LocalMigration>, MigratorError> {
     let entries = fs::read_dir(dir).map_err(|source| MigratorError::MigrationsDir {
         path: dir.to_path_buf(),
         source,
@@ -174,99 +180,27 @@ pub fn slugify(message: &str) -> String {
 }
 
 /// The next version: the current UTC time as `YYYYMMDDHHMMSS`, or one second after the newest
-/// existing version when the clock is not ahead of it (monotonic, never equal).
-pub fn next_version(now: chrono::DateTime<chrono::Utc>, newest: Option<i64>) -> i64 {
-    let stamp = |t: chrono::NaiveDateTime| -> i64 {
-        t.format("%Y%m%d%H%M%S")
-            .to_string()
-            .parse()
-            .unwrap_or(i64::MAX)
+/// existing version when the clock is not ahead of it (monotonic, never equal). None when the
+/// newest version is the largest 64-bit integer: no version is left after it.
+pub fn next_version(now: chrono::DateTime<chrono::Utc>, newest: Option<i64>) -> Option<i64> {
+    let stamp = |t: chrono::NaiveDateTime| -> Option<i64> {
+        t.format("%Y%m%d%H%M%S").to_string().parse().ok()
     };
     let candidate = stamp(now.naive_utc());
-    match newest {
-        Some(n) if n >= candidate => {
+    match (newest, candidate) {
+        (Some(n), Some(c)) if n < c => Some(c),
+        (None, c) => c,
+        (Some(n), _) => {
             let bumped = chrono::NaiveDateTime::parse_from_str(&n.to_string(), "%Y%m%d%H%M%S")
                 .ok()
                 .and_then(|t| t.checked_add_signed(chrono::TimeDelta::seconds(1)))
-                .map(stamp);
+                .and_then(stamp);
             match bumped {
-                Some(b) if b > n => b,
-                _ => n.saturating_add(1),
+                Some(b) if b > n => Some(b),
+                _ => n.checked_add(1),
             }
         }
-        _ => candidate,
     }
-}
-
-/// Writes `<version>_<slug>.up.sql` and `.down.sql` with create-new semantics. If the second
-/// file cannot be written the first is removed again: nothing is left half-written.
-pub fn write_pair(
-    dir: &Path,
-    version: i64,
-    slug: &str,
-    up: &str,
-    down: &str,
-) -> Result<(PathBuf, PathBuf), MigratorError> {
-    fs::create_dir_all(dir).map_err(|source| MigratorError::MigrationsDir {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let canonical = dir
-        .canonicalize()
-        .map_err(|source| MigratorError::MigrationsDir {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    let up_path = canonical.join(format!("{version}_{slug}.up.sql"));
-    let down_path = canonical.join(format!("{version}_{slug}.down.sql"));
-    for p in [&up_path, &down_path] {
-        if p.parent() != Some(canonical.as_path()) {
-            return Err(MigratorError::OutsideDir {
-                path: p.clone(),
-                dir: canonical.clone(),
-            });
-        }
-    }
-    create_new(&up_path, up)?;
-    if let Err(e) = create_new(&down_path, down) {
-        return match fs::remove_file(&up_path) {
-            Ok(()) => Err(e),
-            Err(source) => Err(MigratorError::WriteFile {
-                path: up_path,
-                source,
-            }),
-        };
-    }
-    Ok((up_path, down_path))
-}
-
-fn create_new(path: &Path, contents: &str) -> Result<(), MigratorError> {
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|source| MigratorError::WriteFile {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    let result = file
-        .write_all(contents.as_bytes())
-        .and_then(|()| file.sync_all());
-    if let Err(source) = result {
-        drop(file);
-        // The partial file is ours (create_new); removing it keeps the folder clean.
-        return match fs::remove_file(path) {
-            Ok(()) => Err(MigratorError::WriteFile {
-                path: path.to_path_buf(),
-                source,
-            }),
-            Err(rm) => Err(MigratorError::WriteFile {
-                path: path.to_path_buf(),
-                source: rm,
-            }),
-        };
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -301,12 +235,27 @@ mod tests {
     fn versions_are_monotonic() {
         let now = chrono::Utc.with_ymd_and_hms(2026, 11, 22, 3, 0, 0).single();
         let Some(now) = now else { panic!("valid date") };
-        assert_eq!(next_version(now, None), 20261122030000);
-        assert_eq!(next_version(now, Some(20200101000000)), 20261122030000);
-        assert_eq!(next_version(now, Some(20261122030000)), 20261122030001);
-        assert_eq!(next_version(now, Some(20261122235959)), 20261123000000);
+        assert_eq!(next_version(now, None), Some(20261122030000));
+        assert_eq!(
+            next_version(now, Some(20200101000000)),
+            Some(20261122030000)
+        );
+        assert_eq!(
+            next_version(now, Some(20261122030000)),
+            Some(20261122030001)
+        );
+        assert_eq!(
+            next_version(now, Some(20261122235959)),
+            Some(20261123000000)
+        );
         // Not a timestamp (e.g. sqlx sequential versions far ahead): plain +1.
-        assert_eq!(next_version(now, Some(99999999999999)), 100000000000000);
+        assert_eq!(
+            next_version(now, Some(99999999999999)),
+            Some(100000000000000)
+        );
+        // Nothing is left after the largest 64-bit integer.
+        assert_eq!(next_version(now, Some(i64::MAX - 1)), Some(i64::MAX));
+        assert_eq!(next_version(now, Some(i64::MAX)), None);
     }
 
     #[test]
@@ -350,25 +299,5 @@ mod tests {
         );
         assert_eq!(write("3_orphan.down.sql", ""), Ok(()));
         assert!(matches!(scan(p), Err(MigratorError::OrphanDown { .. })));
-    }
-
-    #[test]
-    fn write_pair_never_overwrites() {
-        let Ok(dir) = tempfile::tempdir() else {
-            panic!("tempdir")
-        };
-        let first = write_pair(dir.path(), 5, "a", "up", "down");
-        assert!(first.is_ok());
-        assert!(fs::write(dir.path().join("6_b.down.sql"), "keep").is_ok());
-        let second = write_pair(dir.path(), 6, "b", "up2", "down2");
-        assert!(matches!(second, Err(MigratorError::WriteFile { .. })));
-        // The up file of the failed pair was removed, the existing down file kept.
-        assert!(!dir.path().join("6_b.up.sql").exists());
-        assert_eq!(
-            fs::read_to_string(dir.path().join("6_b.down.sql"))
-                .ok()
-                .as_deref(),
-            Some("keep")
-        );
     }
 }

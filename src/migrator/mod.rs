@@ -6,10 +6,13 @@ pub mod commands;
 pub mod db;
 pub mod error;
 pub mod files;
+pub mod leftovers;
+pub mod pair;
 pub mod plan;
 pub mod progress;
 pub mod schema;
 pub mod settings;
+pub mod sqlcheck;
 
 use anyhow::Context;
 

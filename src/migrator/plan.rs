@@ -144,12 +144,22 @@ pub fn to_apply<'a>(
         match entries.iter().find(|e| e.version == t) {
             None => return Err(MigratorError::UnknownVersion { version: t }),
             Some(e) if e.row.is_some() => {
+                let current = entries
+                    .iter()
+                    .filter(|x| x.row.is_some())
+                    .map(|x| x.version)
+                    .max();
                 let newer_pending = entries.iter().any(|x| x.version > t && x.row.is_none());
-                if !newer_pending {
-                    // Already there: nothing to do is a success, not an error.
-                    return Ok(Vec::new());
+                if current != Some(t) {
+                    if !newer_pending {
+                        // Already past it and nothing newer waits: nothing to do.
+                        return Ok(Vec::new());
+                    }
+                    // Going back to an older version is downgrade's job.
+                    return Err(MigratorError::AlreadyApplied { version: t });
                 }
-                return Err(MigratorError::AlreadyApplied { version: t });
+                // The current version: nothing newer is applied (a no-op, or the older
+                // out-of-order pending ones, as without a target).
             }
             Some(_) => {}
         }
@@ -309,9 +319,13 @@ mod tests {
         assert_eq!(versions(None), Ok(vec![2, 3, 4]));
         assert_eq!(versions(Some(3)), Ok(vec![2, 3]));
         assert!(versions(Some(9)).is_err());
+        // The current version as target: nothing to do, not an error.
+        assert_eq!(versions(Some(1)), Ok(vec![]));
+        let r2 = vec![row(1, "x"), row(2, "x")];
+        let h2 = history(&l, &r2);
         assert!(
-            versions(Some(1)).is_err(),
-            "applied target with pending after it"
+            to_apply(&h2, Some(1)).is_err_and(|e| e.to_string().contains("downgrade 1")),
+            "an older applied target with pending after it points at downgrade"
         );
     }
 

@@ -158,6 +158,30 @@ impl Run {
         }
     }
 
+    /// Runs it, killing it (and failing the test) if it takes longer than `limit`.
+    #[track_caller]
+    pub fn run_within(self, limit: std::time::Duration) -> Out {
+        let mut child = self.spawn();
+        let start = std::time::Instant::now();
+        loop {
+            match child.try_wait() {
+                Ok(Some(_)) => return wait(child),
+                Ok(None) if start.elapsed() < limit => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                Ok(None) => {
+                    let _ = child.kill();
+                    let out = wait(child);
+                    panic!(
+                        "still running after {limit:?} (killed)\n--- stdout\n{}\n--- stderr\n{}",
+                        out.stdout, out.stderr
+                    );
+                }
+                Err(e) => panic!("try_wait: {e}"),
+            }
+        }
+    }
+
     pub fn run(mut self) -> Out {
         if let Some(bytes) = self.stdin.take() {
             use std::io::Write;
@@ -278,6 +302,27 @@ impl Project {
         }
     }
 
+    /// Runs SQL statements on the project's database.
+    pub async fn sql(&self, sql: &str) {
+        let mut c = self.conn().await;
+        if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(&mut c)
+            .await
+        {
+            panic!("{sql}: {e}");
+        }
+    }
+
+    /// Advisory locks held in the project's database.
+    pub async fn advisory_locks(&self) -> i64 {
+        let mut c = self.conn().await;
+        scalar(
+            &mut c,
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .await
+    }
+
     pub async fn table_exists(&self, name: &str) -> bool {
         let mut c = self.conn().await;
         match sqlx::query_scalar::<_, bool>("SELECT to_regclass($1) IS NOT NULL")
@@ -300,4 +345,11 @@ where
         Ok(v) => v,
         Err(e) => panic!("{sql}: {e}"),
     }
+}
+
+/// Prints a suite's figures on stderr (shown with `--nocapture`, and in the CI log of a
+/// failing run) so they can be quoted.
+#[allow(clippy::print_stderr, reason = "suite figures are meant to be read")]
+pub fn figures(line: &str) {
+    eprintln!("{line}");
 }

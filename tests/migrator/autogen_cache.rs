@@ -1,4 +1,4 @@
-//! The replay cache of `makemigrations` (`migrator_cache_<hash>`, `migrator_cache_blank`) and
+//! The replay cache of `makemigrations` (`migrator_cache_<hash>`, `migrator_cache_blank_<hash>`) and
 //! `--no-cache`, through the real binary.
 
 use admin::migrator::files;
@@ -16,9 +16,17 @@ fn marker() -> String {
     )
 }
 
+/// The role the tests connect as (cache entries are per role).
+fn role() -> String {
+    match url::Url::parse(&pg::cluster().base_url) {
+        Ok(u) => u.username().to_string(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
 fn cache_name(p: &Project) -> String {
     match files::scan(&p.migrations()) {
-        Ok(m) => cache::name(&m),
+        Ok(m) => cache::name(&role(), &m),
         Err(e) => panic!("scan: {e}"),
     }
 }
@@ -82,7 +90,7 @@ async fn second_run_reads_the_cache_and_a_changed_migration_invalidates_it() {
         "a hit reuses the database, no replay"
     );
     // The same schema.sql twice in a row: its database is stored too, and read next time.
-    let skey = cache::schema_name(&with_name);
+    let skey = cache::schema_name(&role(), &with_name);
     assert!(oid(&skey).await.is_some(), "schema.sql stored as {skey}");
 
     // The proof runs on the cache entry and leaves it as it was.
@@ -135,7 +143,10 @@ async fn a_schema_that_comes_back_after_another_one_is_stored() {
     let m = marker();
     let first = format!("{USERS};\nCOMMENT ON TABLE users IS 'back {m}';\n");
     let other = format!("{USERS};\nCOMMENT ON TABLE users IS 'other {m}';\n");
-    let (key, other_key) = (cache::schema_name(&first), cache::schema_name(&other));
+    let (key, other_key) = (
+        cache::schema_name(&role(), &first),
+        cache::schema_name(&role(), &other),
+    );
     for text in [&first, &other] {
         schema(&p, text);
         make(&p, &["--check"])

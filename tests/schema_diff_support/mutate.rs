@@ -1,7 +1,8 @@
 //! Property test: a mid-sized schema mutated at random (columns added / dropped / retyped /
 //! NOT NULL / defaults, indexes, unique and check constraints, foreign keys, tables added and
-//! //! dropped, views over tables toggled, enum labels appended, enum columns added). For every
-//! pair the generated migration must pass the pg_dump oracle both ways.
+//! dropped, views over tables toggled, enum labels appended or removed, enum columns added,
+//! UNLOGGED, fillfactor, column statistics, grants). For every pair the generated migration
+//! must pass the pg_dump oracle (privileges included) both ways. `PROPTEST_CASES=N` runs more.
 
 use proptest::prelude::*;
 
@@ -35,6 +36,10 @@ struct Tab {
     checks: Vec<String>,
     fk: bool,
     view: bool,
+    unlogged: bool,
+    fillfactor: bool,
+    stats: bool,
+    grant: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -60,7 +65,12 @@ enum Mut {
     DropTable(usize),
     View(usize),
     AddLabel,
+    DropLabel,
     AddEnumCol(usize),
+    Unlogged(usize),
+    Fillfactor(usize),
+    Stats(usize),
+    Grant(usize),
 }
 
 fn base() -> Model {
@@ -78,6 +88,10 @@ fn base() -> Model {
             checks: Vec::new(),
             fk: t % 2 == 1,
             view: t == 2,
+            unlogged: false,
+            fillfactor: t == 4,
+            stats: t == 5,
+            grant: t == 1,
         };
         for k in 0..4 {
             tab.cols.push(Col {
@@ -190,6 +204,10 @@ impl Model {
                     checks: Vec::new(),
                     fk: true,
                     view: false,
+                    unlogged: false,
+                    fillfactor: false,
+                    stats: false,
+                    grant: false,
                 });
             }
             Mut::View(t) => {
@@ -197,6 +215,31 @@ impl Model {
                 tab.view = !tab.view;
             }
             Mut::AddLabel => self.labels += 1,
+            Mut::DropLabel => {
+                // The last label; l0 (every enum default) stays.
+                if self.labels > 1 {
+                    self.labels -= 1;
+                }
+            }
+            Mut::Unlogged(t) => {
+                // A table others reference (t0) stays logged.
+                let i = t % nt;
+                if i > 0 && !self.tables[i].fk {
+                    self.tables[i].unlogged = !self.tables[i].unlogged;
+                }
+            }
+            Mut::Fillfactor(t) => {
+                let tab = &mut self.tables[t % nt];
+                tab.fillfactor = !tab.fillfactor;
+            }
+            Mut::Stats(t) => {
+                let tab = &mut self.tables[t % nt];
+                tab.stats = !tab.stats;
+            }
+            Mut::Grant(t) => {
+                let tab = &mut self.tables[t % nt];
+                tab.grant = !tab.grant;
+            }
             Mut::AddEnumCol(t) => {
                 let name = format!("c{}", self.next);
                 self.next += 1;
@@ -217,7 +260,14 @@ impl Model {
 
     fn sql(&self) -> String {
         let labels: Vec<String> = (0..self.labels).map(|l| format!("'l{l}'")).collect();
-        let mut out = format!("CREATE TYPE mood AS ENUM ({});\n", labels.join(", "));
+        let mut out = String::from(
+            "DO $$ BEGIN CREATE ROLE mutate_reader; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;\n",
+        );
+        out.push_str(&format!(
+            "CREATE TYPE mood AS ENUM ({});\n",
+            labels.join(", ")
+        ));
         for t in &self.tables {
             let mut lines = vec!["    id integer PRIMARY KEY".to_string()];
             for c in &t.cols {
@@ -230,7 +280,7 @@ impl Model {
                 }
                 lines.push(l);
             }
-            if t.fk {
+            if t.fk && !t.unlogged {
                 lines.push("    parent_id integer REFERENCES t0 (id) ON DELETE CASCADE".into());
             }
             for c in &t.uniques {
@@ -243,10 +293,28 @@ impl Model {
                 ));
             }
             out.push_str(&format!(
-                "CREATE TABLE {} (\n{}\n);\n",
+                "CREATE {}TABLE {} (\n{}\n){};\n",
+                if t.unlogged { "UNLOGGED " } else { "" },
                 t.name,
-                lines.join(",\n")
+                lines.join(",\n"),
+                if t.fillfactor {
+                    " WITH (fillfactor = 70)"
+                } else {
+                    ""
+                }
             ));
+            if t.stats {
+                out.push_str(&format!(
+                    "ALTER TABLE {} ALTER COLUMN id SET STATISTICS 500;\n",
+                    t.name
+                ));
+            }
+            if t.grant {
+                out.push_str(&format!(
+                    "GRANT SELECT, INSERT ON {} TO mutate_reader;\n",
+                    t.name
+                ));
+            }
             for c in &t.indexes {
                 out.push_str(&format!(
                     "CREATE INDEX {}_{c}_idx ON {} ({c});\n",
@@ -259,7 +327,7 @@ impl Model {
 }
 
 fn arb_mut() -> impl Strategy<Value = Mut> {
-    (0u8..14, 0usize..50, 0usize..50, 0usize..50).prop_map(|(k, a, b, c)| match k {
+    (0u8..19, 0usize..50, 0usize..50, 0usize..50).prop_map(|(k, a, b, c)| match k {
         0 => Mut::AddCol(a, b),
         1 => Mut::DropCol(a, b),
         2 => Mut::Retype(a, b, c),
@@ -273,6 +341,11 @@ fn arb_mut() -> impl Strategy<Value = Mut> {
         10 => Mut::DropTable(a),
         11 => Mut::View(a),
         12 => Mut::AddLabel,
+        13 => Mut::DropLabel,
+        14 => Mut::Unlogged(a),
+        15 => Mut::Fillfactor(a),
+        16 => Mut::Stats(a),
+        17 => Mut::Grant(a),
         _ => Mut::AddEnumCol(a),
     })
 }

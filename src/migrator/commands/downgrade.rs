@@ -6,12 +6,13 @@ use serde::Serialize;
 
 use crate::exit::ExitCode;
 use crate::migrator::cli::DowngradeArgs;
+use crate::migrator::commands::{self, repair};
+use crate::migrator::db::Db;
 use crate::migrator::error::MigratorError;
 use crate::migrator::files;
 use crate::migrator::plan::{self, Entry};
 use crate::migrator::progress::Progress;
 use crate::migrator::settings::Settings;
-use crate::migrator::{commands, db::Db};
 use crate::output::{Format, Printer};
 use crate::protocol::Direction;
 
@@ -33,7 +34,7 @@ pub async fn run(
     printer: &Printer,
     args: &DowngradeArgs,
 ) -> Result<ExitCode, MigratorError> {
-    let local = files::scan(&settings.migrations_dir)?;
+    let local = commands::scan(settings, printer)?;
     let mut db = commands::connect(settings).await?;
     let timeout = Duration::from_secs(args.lock_timeout);
     let result = commands::locked(&mut db, timeout, async |db: &mut Db| {
@@ -41,6 +42,12 @@ pub async fn run(
         let entries = plan::history(&local, &rows);
         plan::check_integrity(&entries, true, &settings.dir_display())?;
         let chosen = plan::to_revert(&entries, args.target)?;
+        // Every down script is checked before the first one runs.
+        let scripts = chosen
+            .iter()
+            .filter_map(|e| e.local)
+            .filter_map(|m| Some((m.down_path.as_deref()?, m.down_sql.as_deref()?)));
+        commands::preflight(settings, scripts, "migrator downgrade")?;
         if args.dry_run {
             return print_plan(settings, printer, &chosen);
         }
@@ -77,6 +84,9 @@ async fn revert_all(
             Ok(took) => progress.finished(m.version, &m.description, took)?,
             Err(f) => {
                 progress.failed(m.version, &m.description, &f.message)?;
+                if files::is_no_tx(down) {
+                    return Err(repair::down_failure(settings, path, m.version, f));
+                }
                 return Err(MigratorError::DowngradeFailed {
                     file: settings.shown(path),
                     position: f.position,

@@ -3,11 +3,11 @@
 use serde::Serialize;
 
 use crate::exit::ExitCode;
+use crate::migrator::commands::{self, repair};
 use crate::migrator::error::MigratorError;
 use crate::migrator::plan::{self, State};
 use crate::migrator::progress::human;
 use crate::migrator::settings::Settings;
-use crate::migrator::{commands, files};
 use crate::output::{Format, Printer};
 
 #[derive(Serialize)]
@@ -18,16 +18,28 @@ struct Line {
     applied_at: Option<String>,
     duration_ms: Option<f64>,
     file: Option<String>,
+    /// What an interrupted no-transaction run left for this migration, and its repair.
+    leftover: Option<String>,
 }
 
 pub async fn run(settings: &Settings, printer: &Printer) -> Result<ExitCode, MigratorError> {
-    let local = files::scan(&settings.migrations_dir)?;
+    let local = commands::scan(settings, printer)?;
     let mut db = commands::connect(settings).await?;
     let rows = db.applied().await?;
+    let entries = plan::history(&local, &rows);
+    let found = repair::findings(&mut db, &entries).await;
     db.close().await?;
-    let lines: Vec<Line> = plan::history(&local, &rows)
+    let found = found?;
+    let leftover = |v: i64| {
+        found
+            .iter()
+            .find(|f| f.version == Some(v))
+            .map(|f| f.line())
+    };
+    let lines: Vec<Line> = entries
         .into_iter()
         .map(|e| Line {
+            leftover: leftover(e.version),
             version: e.version,
             description: e.description,
             state: e.state,
@@ -40,6 +52,13 @@ pub async fn run(settings: &Settings, printer: &Printer) -> Result<ExitCode, Mig
             file: e.local.map(|m| settings.shown(&m.up_path)),
         })
         .collect();
+    // Every leftover also as a warning (those no migration made appear only there).
+    for f in &found {
+        match f.version {
+            Some(v) => printer.warn(&format!("{v}: {}", f.line()))?,
+            None => printer.warn(&f.line())?,
+        }
+    }
     if settings.format == Format::Json {
         printer.json(&lines)?;
         return Ok(ExitCode::Success);
@@ -70,7 +89,11 @@ pub async fn run(settings: &Settings, printer: &Printer) -> Result<ExitCode, Mig
             "{:<14}  {:<width$}  {:<12}  {:<23}  {}",
             l.version,
             l.description,
-            l.state.label(),
+            format!(
+                "{}{}",
+                l.state.label(),
+                if l.leftover.is_some() { "!" } else { "" }
+            ),
             l.applied_at.as_deref().unwrap_or("-"),
             duration
         ))?;

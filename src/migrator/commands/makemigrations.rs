@@ -8,11 +8,11 @@ use serde::Serialize;
 use crate::exit::ExitCode;
 use crate::migrator::cli::MakemigrationsArgs;
 use crate::migrator::error::MigratorError;
-use crate::migrator::files;
 use crate::migrator::schema::SchemaError;
 use crate::migrator::schema::generate::{Request, generate};
 use crate::migrator::schema::lint;
 use crate::migrator::settings::Settings;
+use crate::migrator::{commands, files, pair, sqlcheck};
 use crate::output::{Format, Printer};
 
 #[derive(Serialize)]
@@ -52,11 +52,12 @@ pub fn header(message: &str, version: i64, direction: &str) -> String {
 /// Writes the pair for `message` with the given bodies; returns (version, up path, down path).
 pub fn write(
     settings: &Settings,
+    printer: &Printer,
     message: &str,
     up_body: &str,
     down_body: &str,
 ) -> Result<(i64, std::path::PathBuf, std::path::PathBuf), MigratorError> {
-    write_with(settings, message, |version| {
+    write_with(settings, printer, message, |version| {
         (
             format!("{}{up_body}", header(message, version, "up")),
             format!("{}{down_body}", header(message, version, "down")),
@@ -64,24 +65,20 @@ pub fn write(
     })
 }
 
-/// Writes the pair whose contents `make(version)` returns.
+/// Writes the pair whose contents `make(version)` returns, whole or not at all, with a
+/// version no concurrent run takes (see [`pair`]).
 pub fn write_with(
     settings: &Settings,
+    printer: &Printer,
     message: &str,
-    make: impl FnOnce(i64) -> (String, String),
+    make: impl Fn(i64) -> (String, String),
 ) -> Result<(i64, std::path::PathBuf, std::path::PathBuf), MigratorError> {
-    let existing = if settings.migrations_dir.exists() {
-        files::scan(&settings.migrations_dir)?
-    } else {
-        Vec::new()
-    };
-    let newest = existing.iter().map(|m| m.version).max();
-    let version = files::next_version(chrono::Utc::now(), newest);
     let slug = files::slugify(message);
-    let (up, down) = make(version);
-    let (up_path, down_path) =
-        files::write_pair(&settings.migrations_dir, version, &slug, &up, &down)?;
-    Ok((version, up_path, down_path))
+    let written = pair::write_new(&settings.migrations_dir, &slug, make)?;
+    for note in &written.notes {
+        printer.warn(note)?;
+    }
+    Ok((written.version, written.up, written.down))
 }
 
 /// Header of a generated migration file (after the `-- WARNING:` lines of the up file).
@@ -105,11 +102,21 @@ pub fn generated_header(
     )
 }
 
-/// schema.sql: `--schema`/SCHEMA_FILE, else `schema.sql` beside the migrations folder.
-pub fn schema_path(settings: &Settings, args: &MakemigrationsArgs) -> std::path::PathBuf {
-    match &args.schema {
-        Some(p) => p.clone(),
-        None => settings.migrations_dir.join("..").join("schema.sql"),
+/// schema.sql: `--schema`/SCHEMA_FILE (explicit: it must exist), else `schema.sql` beside the
+/// migrations folder (optional). Returns the path and how it was given, if explicitly.
+pub fn schema_path(
+    settings: &Settings,
+    args: &MakemigrationsArgs,
+) -> (std::path::PathBuf, Option<&'static str>) {
+    match args.schema.as_ref().filter(|p| !p.as_os_str().is_empty()) {
+        Some(p) => {
+            let by_env = std::env::var_os("SCHEMA_FILE").is_some_and(|v| v == p.as_os_str());
+            (
+                p.clone(),
+                Some(if by_env { "SCHEMA_FILE" } else { "--schema" }),
+            )
+        }
+        None => (settings.migrations_dir.join("..").join("schema.sql"), None),
     }
 }
 
@@ -118,11 +125,19 @@ pub async fn run(
     printer: &Printer,
     args: &MakemigrationsArgs,
 ) -> Result<ExitCode, MigratorError> {
-    let path = schema_path(settings, args);
+    let (path, given_by) = schema_path(settings, args);
     let shown = path.display().to_string();
     // --check compares and never writes: it wins over --empty.
     let empty = args.empty && !args.check;
     if !empty && !path.exists() {
+        // A path given explicitly that is not there is a mistake (a typo must not make the
+        // CI gate pass); only the default location is optional.
+        if let Some(given_by) = given_by {
+            return Err(MigratorError::SchemaFileMissing {
+                path: shown,
+                given_by: given_by.to_string(),
+            });
+        }
         if args.check {
             printer.status(&format!("No schema file at {shown}: nothing to check."))?;
             return Ok(ExitCode::Success);
@@ -132,7 +147,7 @@ pub async fn run(
         ))?;
     }
     if empty || !path.exists() {
-        let (version, up, down) = write(settings, &args.message, "", "")?;
+        let (version, up, down) = write(settings, printer, &args.message, "", "")?;
         report(settings, printer, version, &args.message, &up, &down)?;
         return Ok(ExitCode::Success);
     }
@@ -142,11 +157,24 @@ pub async fn run(
     })?;
     let sql =
         String::from_utf8(bytes).map_err(|_| MigratorError::NotUtf8 { path: path.clone() })?;
+    if let Some(p) = sqlcheck::check_schema(&sql) {
+        return Err(SchemaError::SchemaFile {
+            path: shown,
+            position: format!(" at line {}, column {}", p.line, p.column),
+            message: format!("{} ({})", p.what, p.fix),
+        }
+        .into());
+    }
     let migrations = if settings.migrations_dir.exists() {
-        files::scan(&settings.migrations_dir)?
+        commands::scan(settings, printer)?
     } else {
         Vec::new()
     };
+    // Every migration is replayed on a shadow database: each is checked first.
+    let scripts = migrations
+        .iter()
+        .map(|m| (m.up_path.as_path(), m.up_sql.as_str()));
+    commands::preflight(settings, scripts, "migrator makemigrations")?;
     // The shadow databases go on SHADOW_DATABASE_URL's server, else on DATABASE_URL's.
     let shadow_url = match std::env::var("SHADOW_DATABASE_URL") {
         Ok(u) if !u.trim().is_empty() => Some(u),
@@ -213,7 +241,7 @@ pub async fn run(
     let warnings = lint::header(&hazards);
     let verified = outcome.verify.is_some();
     let (up_sql, down_sql) = (plan.up_sql(), plan.down_sql());
-    let (version, up, down) = write_with(settings, &args.message, |version| {
+    let (version, up, down) = write_with(settings, printer, &args.message, |version| {
         (
             format!(
                 "{warnings}{}{up_sql}",

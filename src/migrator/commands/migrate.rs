@@ -6,12 +6,13 @@ use serde::Serialize;
 
 use crate::exit::ExitCode;
 use crate::migrator::cli::MigrateArgs;
+use crate::migrator::commands::{self, repair};
+use crate::migrator::db::Db;
 use crate::migrator::error::MigratorError;
-use crate::migrator::files::{self, LocalMigration};
-use crate::migrator::plan;
+use crate::migrator::files::LocalMigration;
+use crate::migrator::plan::{self, Entry};
 use crate::migrator::progress::Progress;
 use crate::migrator::settings::Settings;
-use crate::migrator::{commands, db::Db};
 use crate::output::{Format, Printer};
 use crate::protocol::Direction;
 
@@ -34,16 +35,15 @@ pub async fn run(
     printer: &Printer,
     args: &MigrateArgs,
 ) -> Result<ExitCode, MigratorError> {
-    let local = files::scan(&settings.migrations_dir)?;
+    let local = commands::scan(settings, printer)?;
     let mut db = commands::connect(settings).await?;
     printer.verbose(&format!("connected to {}", db.masked_url()))?;
     if args.dry_run {
         let rows = db.applied().await?;
-        db.close().await?;
         let entries = plan::history(&local, &rows);
-        plan::check_integrity(&entries, args.allow_out_of_order, &settings.dir_display())?;
-        let pending = plan::to_apply(&entries, args.version)?;
-        return print_plan(settings, printer, &pending);
+        let checked = check(settings, printer, &mut db, &entries, args).await;
+        db.close().await?;
+        return print_plan(settings, printer, &checked?);
     }
     let timeout = Duration::from_secs(args.lock_timeout);
     let result = commands::locked(&mut db, timeout, async |db: &mut Db| {
@@ -51,19 +51,38 @@ pub async fn run(
         // Pending migrations are computed only now, under the lock.
         let rows = db.applied().await?;
         let entries = plan::history(&local, &rows);
-        plan::check_integrity(&entries, args.allow_out_of_order, &settings.dir_display())?;
-        let pending = plan::to_apply(&entries, args.version)?;
-        apply_all(settings, printer, db, &pending).await
+        let pending = check(settings, printer, db, &entries, args).await?;
+        apply_all(settings, printer, db, &entries, &pending).await
     })
     .await;
     db.close().await?;
     result
 }
 
+/// Everything checked before the first statement runs: integrity, what to apply, every
+/// pending script, and the leftovers of interrupted no-transaction migrations.
+async fn check<'a>(
+    settings: &Settings,
+    printer: &Printer,
+    db: &mut Db,
+    entries: &[Entry<'a>],
+    args: &MigrateArgs,
+) -> Result<Vec<&'a LocalMigration>, MigratorError> {
+    plan::check_integrity(entries, args.allow_out_of_order, &settings.dir_display())?;
+    let pending = plan::to_apply(entries, args.version)?;
+    let scripts = pending
+        .iter()
+        .map(|m| (m.up_path.as_path(), m.up_sql.as_str()));
+    commands::preflight(settings, scripts, "migrator migrate")?;
+    repair::check(printer, db, entries).await?;
+    Ok(pending)
+}
+
 async fn apply_all(
     settings: &Settings,
     printer: &Printer,
     db: &mut Db,
+    entries: &[Entry<'_>],
     pending: &[&LocalMigration],
 ) -> Result<ExitCode, MigratorError> {
     if pending.is_empty() {
@@ -99,11 +118,7 @@ async fn apply_all(
                 progress.failed(m.version, &m.description, &f.message)?;
                 let file = settings.shown(&m.up_path);
                 return Err(if m.up_no_tx() {
-                    MigratorError::NoTxMigrationFailed {
-                        file,
-                        position: f.position,
-                        message: f.message,
-                    }
+                    repair::up_failure(settings, db, entries, m, f).await
                 } else {
                     MigratorError::MigrationFailed {
                         file,

@@ -6,14 +6,30 @@ pub mod downgrade;
 pub mod history;
 pub mod makemigrations;
 pub mod migrate;
+pub mod repair;
 pub mod sqlmigrate;
 pub mod stamp;
 
+use std::path::Path;
 use std::time::Duration;
 
 use super::db::Db;
 use super::error::MigratorError;
 use super::settings::Settings;
+use super::{files, pair, sqlcheck};
+use crate::output::Printer;
+
+/// Reads the migrations folder, after finishing or removing what an interrupted
+/// makemigrations left in it (each reported as a warning).
+pub fn scan(
+    settings: &Settings,
+    printer: &Printer,
+) -> Result<Vec<files::LocalMigration>, MigratorError> {
+    for note in pair::recover(&settings.migrations_dir)? {
+        printer.warn(&note)?;
+    }
+    files::scan(&settings.migrations_dir)
+}
 
 /// Connects to DATABASE_URL (one dedicated connection for the whole command).
 pub async fn connect(settings: &Settings) -> Result<Db, MigratorError> {
@@ -38,4 +54,26 @@ pub async fn locked<T>(
         (Ok(_), Err(e)) => Err(e),
         (Ok(v), Ok(())) => Ok(v),
     }
+}
+
+/// Refuses, before anything runs, the first of `scripts` (path, SQL) that contains what a
+/// migration may not (see [`sqlcheck`]); `retry` is the command to run once it is fixed.
+pub fn preflight<'a>(
+    settings: &Settings,
+    scripts: impl IntoIterator<Item = (&'a Path, &'a str)>,
+    retry: &str,
+) -> Result<(), MigratorError> {
+    for (path, sql) in scripts {
+        if let Some(p) = sqlcheck::check(sql, files::is_no_tx(sql)) {
+            return Err(MigratorError::Refused {
+                file: settings.shown(path),
+                line: p.line,
+                column: p.column,
+                what: p.what,
+                fix: p.fix,
+                retry: retry.to_string(),
+            });
+        }
+    }
+    Ok(())
 }

@@ -5,8 +5,8 @@ use serde::Serialize;
 use crate::exit::ExitCode;
 use crate::migrator::cli::SqlmigrateArgs;
 use crate::migrator::error::MigratorError;
-use crate::migrator::files;
 use crate::migrator::settings::Settings;
+use crate::migrator::{commands, files};
 use crate::output::{Format, Printer};
 
 #[derive(Serialize)]
@@ -23,7 +23,7 @@ pub async fn run(
     printer: &Printer,
     args: &SqlmigrateArgs,
 ) -> Result<ExitCode, MigratorError> {
-    let local = files::scan(&settings.migrations_dir)?;
+    let local = commands::scan(settings, printer)?;
     let m =
         local
             .iter()

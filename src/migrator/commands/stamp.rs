@@ -10,7 +10,7 @@ use crate::exit::ExitCode;
 use crate::migrator::cli::{StampArgs, StampTarget};
 use crate::migrator::error::MigratorError;
 use crate::migrator::settings::Settings;
-use crate::migrator::{commands, db::Db, files, plan};
+use crate::migrator::{commands, db::Db, plan};
 use crate::output::{Format, Printer};
 
 #[derive(Serialize)]
@@ -25,7 +25,7 @@ pub async fn run(
     printer: &Printer,
     args: &StampArgs,
 ) -> Result<ExitCode, MigratorError> {
-    let local = files::scan(&settings.migrations_dir)?;
+    let local = commands::scan(settings, printer)?;
     let target = match args.target {
         StampTarget::Head => local
             .iter()

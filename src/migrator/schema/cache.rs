@@ -1,6 +1,9 @@
-//! The persistent databases that make repeated runs fast, on the shadow server:
+//! The persistent databases that make repeated runs fast, on the shadow server. Every entry
+//! is per role (the connecting role's name is part of every hash, and of the blank database's
+//! name): an entry is owned by the role that built it, and another role could neither change
+//! it in the proof nor create objects in its `public` schema (PostgreSQL 15+).
 //!
-//! - `migrator_cache_blank`: an empty database (template0, UTF8). schema.sql is loaded into it
+//! - `migrator_cache_blank_<16 hex>`: an empty database (template0, UTF8). schema.sql is loaded into it
 //!   inside a transaction that is always rolled back, so no CREATE DATABASE is needed for
 //!   "desired".
 //! - `migrator_cache_<16 hex>`: the state the migrations build, keyed by a SHA-256 over every
@@ -23,10 +26,11 @@ use sqlx::{PgConnection, Row};
 use super::SchemaError;
 use super::model::ident;
 use super::shadow::{Shadows, sqlstate};
+use crate::migrator::db::describe;
 use crate::migrator::files::LocalMigration;
 
-/// The blank database loaded with schema.sql.
-pub const BLANK: &str = "migrator_cache_blank";
+/// Name prefix of the blank databases (one per role) loaded with schema.sql.
+pub const BLANK: &str = "migrator_cache_blank_";
 /// Name prefixes of the replay entries and of the schema.sql entries.
 pub const REPLAY: &str = "migrator_cache_";
 pub const SCHEMA: &str = "migrator_cache_schema_";
@@ -37,10 +41,22 @@ pub const LOCK: i64 = 0x6d69_6772_6174_6f72;
 /// Bumped when what a cache database holds changes meaning.
 const FORMAT: &[u8] = b"migrator-cache-1";
 
-/// `migrator_cache_<16 hex>` for these migrations (version and up script of each, in order).
-pub fn name(migrations: &[LocalMigration]) -> String {
+/// The blank database of `role`: `migrator_cache_blank_<16 hex>`.
+pub fn blank(role: &str) -> String {
     let mut h = Sha256::new();
     h.update(FORMAT);
+    h.update(b"blank");
+    h.update(role.as_bytes());
+    format!("{BLANK}{}", hex16(h))
+}
+
+/// `migrator_cache_<16 hex>` for these migrations (version and up script of each, in order)
+/// and `role`.
+pub fn name(role: &str, migrations: &[LocalMigration]) -> String {
+    let mut h = Sha256::new();
+    h.update(FORMAT);
+    h.update((role.len() as u64).to_be_bytes());
+    h.update(role.as_bytes());
     for m in migrations {
         h.update(m.version.to_be_bytes());
         h.update((m.up_sql.len() as u64).to_be_bytes());
@@ -57,11 +73,13 @@ fn hex16(h: Sha256) -> String {
         .collect()
 }
 
-/// `migrator_cache_schema_<16 hex>` for this schema.sql text.
-pub fn schema_name(sql: &str) -> String {
+/// `migrator_cache_schema_<16 hex>` for this schema.sql text and `role`.
+pub fn schema_name(role: &str, sql: &str) -> String {
     let mut h = Sha256::new();
     h.update(FORMAT);
     h.update(b"schema.sql");
+    h.update((role.len() as u64).to_be_bytes());
+    h.update(role.as_bytes());
     h.update(sql.as_bytes());
     format!("{SCHEMA}{}", hex16(h))
 }
@@ -76,23 +94,25 @@ pub fn is_entry(prefix: &str, name: &str) -> bool {
     })
 }
 
-/// Creates the blank database unless it exists (a concurrent creator winning is fine).
-pub async fn ensure_blank(sh: &Shadows) -> Result<(), SchemaError> {
+/// Creates this role's blank database unless it exists (a concurrent creator winning is
+/// fine); returns its name.
+pub async fn ensure_blank(sh: &Shadows) -> Result<String, SchemaError> {
+    let blank = blank(sh.role());
     let rows = sh
         .admin_rows(&format!(
-            "SELECT 1 FROM pg_database WHERE datname = '{BLANK}'"
+            "SELECT 1 FROM pg_database WHERE datname = '{blank}'"
         ))
         .await
         .map_err(|e| sh.err("looking up the blank cache database", &e))?;
     if !rows.is_empty() {
-        return Ok(());
+        return Ok(blank);
     }
-    let sql = format!("CREATE DATABASE {BLANK} TEMPLATE template0 ENCODING 'UTF8'");
+    let sql = format!("CREATE DATABASE {blank} TEMPLATE template0 ENCODING 'UTF8'");
     match sh.admin_sql(sql).await {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(blank),
         // 42P04 duplicate_database; 23505 when both creators got past the name check.
-        Err(e) if matches!(sqlstate(&e).as_deref(), Some("42P04" | "23505")) => Ok(()),
-        Err(e) => Err(sh.err(&format!("creating the cache database {BLANK}"), &e)),
+        Err(e) if matches!(sqlstate(&e).as_deref(), Some("42P04" | "23505")) => Ok(blank),
+        Err(e) => Err(sh.err(&format!("creating the cache database {blank}"), &e)),
     }
 }
 
@@ -109,21 +129,23 @@ pub async fn is_blank(sh: &Shadows, conn: &mut PgConnection) -> Result<bool, Sch
     let row = sqlx::query(sql)
         .fetch_one(conn)
         .await
-        .map_err(|e| sh.err(&format!("checking that {BLANK} is empty"), &e))?;
+        .map_err(|e| sh.err("checking that the blank cache database is empty", &e))?;
     row.try_get(0)
-        .map_err(|e| sh.err(&format!("checking that {BLANK} is empty"), &e))
+        .map_err(|e| sh.err("checking that the blank cache database is empty", &e))
 }
 
-/// Drops a polluted blank database (without FORCE: a user of it keeps it, with a note).
+/// Drops this role's polluted blank database (without FORCE: a user of it keeps it, with a
+/// note).
 pub async fn drop_blank(sh: &Shadows, why: &str) {
+    let blank = blank(sh.role());
     let note = match sh
-        .admin_sql(format!("DROP DATABASE IF EXISTS {BLANK}"))
+        .admin_sql(format!("DROP DATABASE IF EXISTS {blank}"))
         .await
     {
-        Ok(()) => format!("{why}; dropped {BLANK}, the next run recreates it"),
+        Ok(()) => format!("{why}; dropped {blank}, the next run recreates it"),
         Err(e) => format!(
-            "{why}; could not drop {BLANK} ({}): drop it by hand (DROP DATABASE {BLANK})",
-            e.to_string().lines().next().unwrap_or_default()
+            "{why}; could not drop {blank} ({}): drop it by hand (DROP DATABASE {blank})",
+            describe(&e).lines().next().unwrap_or_default()
         ),
     };
     sh.note(note).await;
@@ -175,18 +197,18 @@ fn remember(comment: Option<&str>, key: &str) -> String {
 }
 
 /// The blank database's comment: the schema.sql keys recent runs asked for.
-async fn blank_comment(sh: &Shadows) -> Result<Option<String>, SchemaError> {
+async fn blank_comment(sh: &Shadows, blank: &str) -> Result<Option<String>, SchemaError> {
     let rows = sh
         .admin_rows(&format!(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{BLANK}'"
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{blank}'"
         ))
         .await
-        .map_err(|e| sh.err(&format!("reading the comment of {BLANK}"), &e))?;
+        .map_err(|e| sh.err(&format!("reading the comment of {blank}"), &e))?;
     let mut comment = None;
     for r in rows {
         comment = r
             .try_get(0)
-            .map_err(|e| sh.err(&format!("reading the comment of {BLANK}"), &e))?;
+            .map_err(|e| sh.err(&format!("reading the comment of {blank}"), &e))?;
     }
     Ok(comment)
 }
@@ -195,28 +217,32 @@ async fn blank_comment(sh: &Shadows) -> Result<Option<String>, SchemaError> {
 /// schema.sql came again and is worth storing); remembers `key` either way (a failure to
 /// remember only costs speed: noted).
 pub async fn seen(sh: &Shadows, key: &str) -> Result<bool, SchemaError> {
-    let comment = blank_comment(sh).await?;
+    let blank = blank(sh.role());
+    let comment = blank_comment(sh, &blank).await?;
     let found = recent_keys(comment.as_deref()).contains(&key);
     let updated = remember(comment.as_deref(), key);
     if !found
         && let Err(e) = sh
-            .admin_sql(format!("COMMENT ON DATABASE {BLANK} IS '{updated}'"))
+            .admin_sql(format!("COMMENT ON DATABASE {blank} IS '{updated}'"))
             .await
     {
-        let why = e.to_string().lines().next().unwrap_or_default().to_string();
+        let why = describe(&e).lines().next().unwrap_or_default().to_string();
         sh.note(format!(
-            "cannot comment on {BLANK} ({why}): schema.sql is never cached"
+            "cannot comment on {blank} ({why}): schema.sql is never cached"
         ))
         .await;
     }
     Ok(found)
 }
 
-/// Drops entries of kind `prefix` beyond the [`KEEP`] newest (by oid), except `current`. An
-/// entry in use by another session is left in place with a note.
+/// Drops this role's entries of kind `prefix` beyond the [`KEEP`] newest (by oid), except
+/// `current`. An entry in use by another session is left in place with a note.
 pub async fn prune(sh: &Shadows, prefix: &str, current: &str) -> Result<(), SchemaError> {
     let rows = sh
-        .admin_rows("SELECT datname::text FROM pg_database WHERE datname LIKE 'migrator\\_cache\\_%' ORDER BY oid DESC")
+        .admin_rows(
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 'migrator\\_cache\\_%' \
+             AND datdba = (SELECT oid FROM pg_roles WHERE rolname = current_user) ORDER BY oid DESC",
+        )
         .await
         .map_err(|e| sh.err("listing the cache databases", &e))?;
     let mut names = Vec::new();
@@ -233,7 +259,7 @@ pub async fn prune(sh: &Shadows, prefix: &str, current: &str) -> Result<(), Sche
             .admin_sql(format!("DROP DATABASE IF EXISTS {}", ident(old)))
             .await
         {
-            let why = e.to_string().lines().next().unwrap_or_default().to_string();
+            let why = describe(&e).lines().next().unwrap_or_default().to_string();
             sh.note(format!(
                 "old cache database {old} was not dropped ({why}); it is dropped by a later run"
             ))
@@ -263,21 +289,41 @@ mod tests {
 
     #[test]
     fn name_depends_on_every_version_and_script_in_order() {
-        let a = name(&[m(1, "CREATE TABLE a ();"), m(2, "CREATE TABLE b ();")]);
+        let a = name(
+            "r",
+            &[m(1, "CREATE TABLE a ();"), m(2, "CREATE TABLE b ();")],
+        );
         assert!(is_entry(REPLAY, &a), "{a}");
         assert_eq!(a.len(), "migrator_cache_".len() + 16);
         assert_eq!(
             a,
-            name(&[m(1, "CREATE TABLE a ();"), m(2, "CREATE TABLE b ();")])
+            name(
+                "r",
+                &[m(1, "CREATE TABLE a ();"), m(2, "CREATE TABLE b ();")]
+            )
         );
         for other in [
-            name(&[m(1, "CREATE TABLE a ();"), m(2, "CREATE TABLE c ();")]),
-            name(&[m(1, "CREATE TABLE a ();"), m(3, "CREATE TABLE b ();")]),
-            name(&[m(2, "CREATE TABLE b ();"), m(1, "CREATE TABLE a ();")]),
-            name(&[m(1, "CREATE TABLE a ();")]),
+            name(
+                "r",
+                &[m(1, "CREATE TABLE a ();"), m(2, "CREATE TABLE c ();")],
+            ),
+            name(
+                "r",
+                &[m(1, "CREATE TABLE a ();"), m(3, "CREATE TABLE b ();")],
+            ),
+            name(
+                "r",
+                &[m(2, "CREATE TABLE b ();"), m(1, "CREATE TABLE a ();")],
+            ),
+            name("r", &[m(1, "CREATE TABLE a ();")]),
             // The length prefix keeps script boundaries apart.
-            name(&[m(1, "CREATE TABLE a ();CREATE TABLE b ();")]),
-            name(&[]),
+            name("r", &[m(1, "CREATE TABLE a ();CREATE TABLE b ();")]),
+            name("r", &[]),
+            // Per role.
+            name(
+                "s",
+                &[m(1, "CREATE TABLE a ();"), m(2, "CREATE TABLE b ();")],
+            ),
         ] {
             assert_ne!(a, other);
         }
@@ -285,7 +331,7 @@ mod tests {
 
     #[test]
     fn the_comment_remembers_the_recent_schema_keys_newest_first() {
-        let k = |i: usize| schema_name(&format!("CREATE TABLE t{i} ();"));
+        let k = |i: usize| schema_name("r", &format!("CREATE TABLE t{i} ();"));
         let mut comment: Option<String> = None;
         for i in 0..RECENT {
             assert!(!recent_keys(comment.as_deref()).contains(&k(i).as_str()));
@@ -313,14 +359,16 @@ mod tests {
     #[test]
     fn only_hash_names_are_entries() {
         assert!(is_entry(REPLAY, "migrator_cache_0123456789abcdef"));
-        assert!(!is_entry(REPLAY, BLANK));
+        assert!(!is_entry(REPLAY, &blank("r")) && !is_entry(SCHEMA, &blank("r")));
+        assert!(blank("r").starts_with(BLANK) && blank("r") != blank("s"));
         assert!(!is_entry(REPLAY, "migrator_cache_0123456789ABCDEF"));
         assert!(!is_entry(REPLAY, "migrator_cache_0123456789abcde"));
         assert!(!is_entry(REPLAY, "migrator_shadow_1_2_3"));
-        let s = schema_name("CREATE TABLE t ();");
+        let s = schema_name("r", "CREATE TABLE t ();");
         assert!(is_entry(SCHEMA, &s) && !is_entry(REPLAY, &s), "{s}");
         assert!(!is_entry(SCHEMA, "migrator_cache_0123456789abcdef"));
-        assert_ne!(s, schema_name("CREATE TABLE u ();"));
-        assert_eq!(s, schema_name("CREATE TABLE t ();"));
+        assert_ne!(s, schema_name("r", "CREATE TABLE u ();"));
+        assert_eq!(s, schema_name("r", "CREATE TABLE t ();"));
+        assert_ne!(s, schema_name("s", "CREATE TABLE t ();"));
     }
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use sqlx::PgConnection;
 
 use super::SchemaError;
-use super::cache::{self, BLANK, LOCK};
+use super::cache::{self, LOCK};
 use super::diff::{Plan, diff};
 use super::introspect::introspect;
 use super::lint;
@@ -94,7 +94,7 @@ async fn current(sh: &Shadows, req: &Request<'_>) -> Result<Current, SchemaError
             hit: None,
         });
     }
-    let name = cache::name(req.migrations);
+    let name = cache::name(sh.role(), req.migrations);
     if let Some(mut conn) = cache::lookup(sh, &name).await? {
         let pid = sh.track(&mut conn).await?;
         let schema = read_shared(sh, &mut conn).await?;
@@ -148,8 +148,8 @@ async fn desired_temp(
 /// has to go to a temporary database instead (it cannot run in a transaction block, or the
 /// blank database is not blank).
 async fn desired_blank(sh: &Shadows, req: &Request<'_>) -> Result<Option<Schema>, SchemaError> {
-    cache::ensure_blank(sh).await?;
-    let mut conn = sh.connect(BLANK).await?;
+    let blank = cache::ensure_blank(sh).await?;
+    let mut conn = sh.connect(&blank).await?;
     let pid = sh.track(&mut conn).await?;
     sh.sql(
         &mut conn,
@@ -159,7 +159,7 @@ async fn desired_blank(sh: &Shadows, req: &Request<'_>) -> Result<Option<Schema>
     if !cache::is_blank(sh, &mut conn).await? {
         drop(conn);
         sh.untrack(pid).await;
-        cache::drop_blank(sh, &format!("{BLANK} is not empty")).await;
+        cache::drop_blank(sh, &format!("{blank} is not empty")).await;
         return Ok(None);
     }
     let txid = txid_current(sh, &mut conn).await?;
@@ -168,6 +168,18 @@ async fn desired_blank(sh: &Shadows, req: &Request<'_>) -> Result<Option<Schema>
         drop(conn);
         if f.code.as_deref() == Some("25001") {
             sh.untrack(pid).await;
+            return Ok(None);
+        }
+        if f.code.as_deref() == Some("42501") {
+            // Permission denied in the blank database (made by another role, or changed by
+            // hand): that is not schema.sql's fault. A database of this role's own decides.
+            sh.untrack(pid).await;
+            sh.note(format!(
+                "{blank} cannot be used by role {} ({}); schema.sql was loaded into a temporary database instead (drop {blank} to have it recreated)",
+                sh.role(),
+                f.message.lines().next().unwrap_or_default()
+            ))
+            .await;
             return Ok(None);
         }
         return Err(schema_file_error(req.schema_path, f));
@@ -200,7 +212,7 @@ async fn desired(sh: &Shadows, req: &Request<'_>) -> Result<Schema, SchemaError>
     if !req.cache {
         return desired_temp(sh, req, None).await;
     }
-    let key = cache::schema_name(req.schema_sql);
+    let key = cache::schema_name(sh.role(), req.schema_sql);
     if let Some(mut conn) = cache::lookup(sh, &key).await? {
         let pid = sh.track(&mut conn).await?;
         let schema = read_shared(sh, &mut conn).await?;

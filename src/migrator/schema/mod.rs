@@ -16,6 +16,7 @@ pub mod introspect;
 pub mod lint;
 pub mod model;
 pub mod renames;
+pub mod runs;
 pub mod shadow;
 pub mod verify;
 

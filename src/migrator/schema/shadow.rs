@@ -1,7 +1,8 @@
 //! Shadow databases on the migrations' server: "current" (every migration replayed) and
 //! "desired" (schema.sql executed; PostgreSQL parses it). Every temporary database created
-//! here (`migrator_shadow_<pid>_…`) is dropped again (`DROP DATABASE … WITH (FORCE)`) on every
-//! path, errors and Ctrl-C included; the persistent cache databases are [`super::cache`]'s.
+//! here (`migrator_shadow_<pid>_r<run>_…`) is dropped again (`DROP DATABASE … WITH (FORCE)`) on
+//! every path, errors and Ctrl-C included; those of a run that was killed are dropped by the
+//! next run ([`super::runs`]); the persistent cache databases are [`super::cache`]'s.
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +13,8 @@ use tokio::sync::Mutex;
 
 use super::SchemaError;
 use super::model::ident;
-use crate::migrator::db::failure_of;
+use super::runs;
+use crate::migrator::db::{describe, failure_of};
 use crate::migrator::files::LocalMigration;
 use crate::redact;
 
@@ -39,6 +41,10 @@ pub struct Shadows {
     admin: Mutex<PgConnection>,
     options: PgConnectOptions,
     secrets: Vec<String>,
+    /// This run's id, locked on `admin` for the run's life (see [`runs`]).
+    run: i32,
+    /// The role connected (cache entries are per role).
+    role: String,
     /// Temporary databases to drop at the end.
     created: Mutex<Vec<String>>,
     /// Backends that may still be busy when a run is abandoned (the other half failed, or
@@ -58,36 +64,52 @@ impl Shadows {
             message: redact::scrub(&m, &secrets),
         };
         let options = PgConnectOptions::from_str(url)
-            .map_err(|e| err(e.to_string()))?
+            .map_err(|e| err(describe(&e)))?
             .application_name("migrator-shadow");
-        let admin = PgConnection::connect_with(&options)
+        let mut admin = PgConnection::connect_with(&options)
             .await
-            .map_err(|e| err(e.to_string()))?;
+            .map_err(|e| err(describe(&e)))?;
+        // This run's liveness lock first, then the leftovers of dead runs (see `runs`).
+        let run = runs::register(&mut admin)
+            .await
+            .map_err(|e| err(describe(&e)))?;
+        let role: String = sqlx::query_scalar("SELECT current_user::text")
+            .fetch_one(&mut admin)
+            .await
+            .map_err(|e| err(describe(&e)))?;
+        let notes = runs::sweep(&mut admin)
+            .await
+            .map_err(|e| SchemaError::Shadow {
+                doing: "dropping the temporary databases of runs that died".into(),
+                message: redact::scrub(&describe(&e), &secrets),
+            })?;
         Ok(Shadows {
             admin: Mutex::new(admin),
             options,
             secrets,
+            run,
+            role,
             created: Mutex::new(Vec::new()),
             backends: Mutex::new(Vec::new()),
-            notes: Mutex::new(Vec::new()),
+            notes: Mutex::new(notes),
         })
+    }
+
+    /// The role the shadow server connection uses.
+    pub fn role(&self) -> &str {
+        &self.role
     }
 
     pub fn err(&self, doing: &str, e: &sqlx::Error) -> SchemaError {
         SchemaError::Shadow {
             doing: doing.to_string(),
-            message: redact::scrub(&e.to_string(), &self.secrets),
+            message: redact::scrub(&describe(e), &self.secrets),
         }
     }
 
-    /// A temporary database name: `migrator_shadow_<pid>_<nanos>_<n>`.
-    pub fn new_name() -> String {
-        let nanos = chrono::Utc::now().timestamp_subsec_nanos();
-        format!(
-            "migrator_shadow_{}_{nanos}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        )
+    /// A temporary database name: `migrator_shadow_<pid>_r<run id>_<n>` (see [`runs`]).
+    pub fn new_name(&self) -> String {
+        runs::temp_name(self.run, COUNTER.fetch_add(1, Ordering::SeqCst))
     }
 
     /// Runs one statement on the server connection (a second connection when it is busy).
@@ -123,7 +145,7 @@ impl Shadows {
     /// if this future is dropped mid-way the server still finishes the CREATE DATABASE, so the
     /// cleanup ends that backend and waits for it before dropping.
     pub async fn create(&self) -> Result<String, SchemaError> {
-        let name = Self::new_name();
+        let name = self.new_name();
         let doing = format!("creating shadow database {name}");
         self.created.lock().await.push(name.clone());
         let mut conn = PgConnection::connect_with(&self.options)
@@ -199,7 +221,7 @@ impl Shadows {
         {
             first.get_or_insert(SchemaError::Shadow {
                 doing: "ending the shadow backends of an interrupted run".into(),
-                message: redact::scrub(&e.to_string(), &self.secrets),
+                message: redact::scrub(&describe(&e), &self.secrets),
             });
         }
         for name in self.created.into_inner() {
@@ -207,7 +229,7 @@ impl Shadows {
             if let Err(e) = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut admin).await {
                 first.get_or_insert(SchemaError::Shadow {
                     doing: format!("dropping shadow database {name}"),
-                    message: redact::scrub(&e.to_string(), &self.secrets),
+                    message: redact::scrub(&describe(&e), &self.secrets),
                 });
             }
         }
@@ -216,7 +238,7 @@ impl Shadows {
             (Some(e), _) => Err(e),
             (None, Err(e)) => Err(SchemaError::Shadow {
                 doing: "closing the shadow connection".into(),
-                message: e.to_string(),
+                message: describe(&e),
             }),
             (None, Ok(())) => Ok(()),
         }
@@ -339,6 +361,6 @@ async fn interrupted() {
 pub async fn close(conn: PgConnection) -> Result<(), SchemaError> {
     conn.close().await.map_err(|e| SchemaError::Shadow {
         doing: "closing a shadow connection".into(),
-        message: e.to_string(),
+        message: describe(&e),
     })
 }

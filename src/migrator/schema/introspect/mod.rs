@@ -68,7 +68,7 @@ async fn rows(
         .await
         .map_err(|e| SchemaError::Introspect {
             what: what.to_string(),
-            message: e.to_string(),
+            message: crate::migrator::db::describe(&e),
         })
 }
 
@@ -78,7 +78,7 @@ where
 {
     row.try_get(i).map_err(|e| SchemaError::Introspect {
         what: what.to_string(),
-        message: e.to_string(),
+        message: crate::migrator::db::describe(&e),
     })
 }
 
