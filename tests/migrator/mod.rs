@@ -3,8 +3,8 @@
 mod autogen;
 mod autogen_cache;
 mod basics;
-mod coverage;
 mod concurrency;
+mod coverage;
 mod downgrade;
 mod edges;
 mod kill9;
