@@ -154,6 +154,8 @@ pub const COVERAGE: &[(&str, &str, Fate)] = &[
     ("pg_attribute", "attinhcount", Managed),
     ("pg_attribute", "attcollation", Managed),
     ("pg_attribute", "attacl", Managed),
+    // Options named `pg_…` are the server's own bookkeeping (PostgreSQL 15.20 stamps every
+    // column with `pg_attver`), not schema: the introspection leaves them out.
     ("pg_attribute", "attoptions", Managed),
     ("pg_attribute", "attfdwoptions", Refused),
     ("pg_attribute", "attmissingval", NotSchema),
@@ -395,6 +397,7 @@ mod tests {
             "pg_foreign_server",
             "pg_foreign_table",
             "pg_user_mapping",
+            "pg_user_mappings",
             "pg_transform",
             "pg_am",
             "pg_tablespace",

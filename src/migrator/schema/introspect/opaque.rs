@@ -62,9 +62,8 @@ pub(super) async fn opaque(
          UNION ALL SELECT 'pg_foreign_server', f.oid::int8, 'foreign server ' || f.srvname, \
                 concat_ws(' ', f.srvfdw, f.srvtype, f.srvversion, array_to_string(f.srvoptions, ',')) \
            FROM pg_foreign_server f WHERE {srv} \
-         UNION ALL SELECT 'pg_user_mapping', u.oid::int8, 'user mapping for ' || CASE WHEN u.umuser = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(u.umuser)::text END \
-                || ' on ' || (SELECT fs.srvname::text FROM pg_foreign_server fs WHERE fs.oid = u.umserver), \
-                md5(coalesce(array_to_string(u.umoptions, ','), '')) FROM pg_user_mapping u \
+         UNION ALL SELECT 'pg_user_mapping', u.umid::int8, 'user mapping for ' || u.usename || ' on ' || u.srvname, \
+                md5(coalesce(array_to_string(u.umoptions, ','), '')) FROM pg_user_mappings u \
          UNION ALL SELECT 'pg_transform', t.oid::int8, 'transform for ' || format_type(t.trftype, NULL), \
                 concat_ws(' ', t.trflang, t.trffromsql, t.trftosql) FROM pg_transform t WHERE t.oid >= 16384 \
          UNION ALL SELECT 'pg_am', a.oid::int8, 'access method ' || a.amname, \

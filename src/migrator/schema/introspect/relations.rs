@@ -29,13 +29,14 @@ pub(super) async fn relations(
         "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text, c.relrowsecurity, \
                 c.relforcerowsecurity, obj_description(c.oid, 'pg_class'), \
                 CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END, \
-                coalesce(c.reloptions, '{{}}'), c.relpersistence = 'u', \
+                ARRAY(SELECT o FROM unnest(c.reloptions) o WHERE o NOT LIKE 'pg\\_%'), \
+                c.relpersistence = 'u', \
                 CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, \
                 pn.nspname::text, pc.relname::text, pg_get_expr(c.relpartbound, c.oid), \
                 c.relreplident::text, \
                 (SELECT ri.relname::text FROM pg_index x JOIN pg_class ri ON ri.oid = x.indexrelid \
                   WHERE x.indrelid = c.oid AND x.indisreplident), \
-                ARRAY(SELECT 'toast.' || o FROM unnest(tc.reloptions) o), \
+                ARRAY(SELECT 'toast.' || o FROM unnest(tc.reloptions) o WHERE o NOT LIKE 'pg\\_%'), \
                 c.reltype::int8, coalesce((SELECT t.typarray FROM pg_type t WHERE t.oid = c.reltype), 0)::int8, \
                 {}, \
                 CASE WHEN c.reloftype <> 0 THEN format_type(c.reloftype, NULL) END, \
@@ -174,7 +175,7 @@ pub(super) async fn columns(
                      'CACHE ' || sq.seqcache, CASE WHEN sq.seqcycle THEN 'CYCLE' ELSE 'NO CYCLE' END] END, \
                 a.attnum::int4, d.oid::int8, \
                 CASE WHEN coalesce(a.attstattarget, -1) >= 0 THEN a.attstattarget::int4 END, \
-                coalesce(a.attoptions, '{{}}'), \
+                ARRAY(SELECT o FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\\_%'), \
                 CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, \
                 nullif(a.attcompression::text, ''), \
                 {column_acl}, t.typstorage::text \
