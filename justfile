@@ -14,23 +14,23 @@ setup:
 # Every test: format and lint checks, unit tests, integration tests (real PostgreSQL, real Docker).
 [group('check')]
 test: lint
-    cargo test --all-targets --locked
+    cargo test --workspace --all-targets --locked
 
 # The real-world corpus test alone, its table printed (CORPUS_REPORT_ONLY=1 reports without failing).
 [group('check')]
 corpus:
-    cargo test --locked --test integration corpus::real_world -- --nocapture
+    cargo test -p migrator --locked --test integration corpus::real_world -- --nocapture
 
 # Formatting and clippy, warnings are errors.
 [group('check')]
 lint:
     cargo fmt --all -- --check
-    cargo clippy --all-targets --locked -- -D warnings
+    cargo clippy --workspace --all-targets --locked -- -D warnings
 
 # Build both binaries (release).
 [group('build')]
 build:
-    cargo build --release --locked --bins
+    cargo build --release --locked --workspace --bins
 
 # The whole workflow on the reference Compose stack (builds binaries and images if needed).
 [group('demo')]

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 demo="$root/.tmp/demo"
 
-cargo build --release --locked --bins
+cargo build --release --locked --workspace --bins
 eval "$(docker/build.sh --no-cargo)"   # sets DB_IMAGE / API_IMAGE (content-hash tags)
 export DB_IMAGE API_IMAGE
 

@@ -1,0 +1,172 @@
+//! `admin` command line (clap derive, no logic). The db subcommands reuse the migrator's own
+//! argument types, so they map one-to-one onto the migrator's commands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::output::Format;
+use protocol::cli::{DowngradeArgs, MakemigrationsArgs, MigrateArgs, SqlmigrateArgs, StampArgs};
+
+const EXAMPLES: &str = "Examples:
+  admin db env_check                      what the stack needs, host and container
+  admin db makemigrations -m \"add users\"  new migration pair in ./migrations (yours)
+  admin --up db migrate                   start the API service if needed, then migrate
+  admin db downgrade -1                   revert the newest migration
+  admin db history                        every migration and its state
+  admin db shell                          a shell in the API container
+  echo 'ls migrations' | admin db shell   a script on stdin, no TTY
+
+Exit codes: 0 ok, 1 failure, 2 usage, 3 database unreachable, 4 lock timeout,
+5 migration failed, 6 integrity, 7 invalid input, 8 proof failed, 10 compose,
+11 docker unreachable, 12 container not running, 130 interrupted; the migrator's
+code is passed through.";
+
+/// Django/Alembic-style database commands for a Docker Compose project.
+///
+/// `admin` finds the Compose file like `docker compose` does, picks the API service and runs
+/// `migrator` inside its running container through the Docker Engine API.
+#[derive(Debug, Clone, PartialEq, Parser)]
+#[command(name = "admin", version, about, long_about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Compose file (repeatable; later files override earlier ones). Default: COMPOSE_FILE,
+    /// else compose.yaml / compose.yml / docker-compose.yml / docker-compose.yaml searched
+    /// upwards, plus its override file.
+    #[arg(short = 'f', long = "file", value_name = "FILE", global = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Project name (default: COMPOSE_PROJECT_NAME, `name:`, or the project directory's name).
+    #[arg(short = 'p', long = "project-name", value_name = "NAME", global = true)]
+    pub project_name: Option<String>,
+
+    /// Project directory (default: the first Compose file's directory).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub project_directory: Option<PathBuf>,
+
+    /// Read variables from FILE instead of the project directory's `.env`.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub env_file: Option<PathBuf>,
+
+    /// The API service (default: ADMIN_SERVICE, `x-admin: {service: …}`, or `api`).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub service: Option<String>,
+
+    /// Start the service (docker compose up -d) when it is not running, and wait for it.
+    #[arg(long, global = true)]
+    pub up: bool,
+
+    /// Output format; `json` prints machine-readable results on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
+    pub format: Format,
+
+    /// More detail on stderr (repeatable; passed on to the migrator).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: TopCommand,
+}
+
+#[derive(Debug, Clone, PartialEq, Subcommand)]
+pub enum TopCommand {
+    /// Database commands, run by `migrator` inside the API container.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Clone, PartialEq, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate completions for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, PartialEq, Subcommand)]
+pub enum DbCommand {
+    /// Write a new migration pair into the bind-mounted migrations folder (as your uid:gid).
+    #[command(after_help = protocol::cli::SHADOW_HELP)]
+    Makemigrations(AdminMakemigrationsArgs),
+    /// Apply pending migrations (all, or up to VERSION).
+    Migrate(MigrateArgs),
+    /// Revert migrations: -N steps (default -1), down to VERSION, or `zero`.
+    Downgrade(DowngradeArgs),
+    /// Every migration: version, description, state, applied at, duration.
+    History,
+    /// The newest applied migration, or "none".
+    Current,
+    /// Record migrations as applied without running them (VERSION or `head`).
+    Stamp(StampArgs),
+    /// Print the SQL of a migration.
+    Sqlmigrate(SqlmigrateArgs),
+    /// A shell in the API container (bash if present, else sh), or run `-- CMD ARGS...`.
+    Shell(ShellArgs),
+    /// Check the variables the stack needs, on the host and in the container (never shows values).
+    #[command(name = "env_check", visible_alias = "env-check")]
+    EnvCheck,
+}
+
+#[derive(Debug, Clone, PartialEq, Args)]
+pub struct AdminMakemigrationsArgs {
+    #[command(flatten)]
+    pub inner: MakemigrationsArgs,
+    /// Run as this UID:GID in the container (default: your own, so the files are yours).
+    #[arg(long, value_name = "UID:GID")]
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Args)]
+pub struct ShellArgs {
+    /// Command and arguments to run instead of an interactive shell (after `--`).
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_global_flags_anywhere_and_env_check_name() {
+        let cli = Cli::try_parse_from([
+            "admin",
+            "-f",
+            "a.yml",
+            "-f",
+            "b.yml",
+            "db",
+            "env_check",
+            "-p",
+            "demo",
+        ]);
+        let cli = cli.map_err(|e| e.to_string());
+        assert_eq!(
+            cli.as_ref()
+                .map(|c| (c.files.clone(), c.project_name.clone(), c.command.clone())),
+            Ok((
+                vec![PathBuf::from("a.yml"), PathBuf::from("b.yml")],
+                Some("demo".to_string()),
+                TopCommand::Db(DbCommand::EnvCheck)
+            ))
+        );
+    }
+
+    #[test]
+    fn shell_takes_a_command_after_dashes() {
+        let cli = Cli::try_parse_from(["admin", "db", "shell", "--", "psql", "-c", "select 1"])
+            .map_err(|e| e.to_string());
+        assert_eq!(
+            cli.map(|c| c.command),
+            Ok(TopCommand::Db(DbCommand::Shell(ShellArgs {
+                command: vec!["psql".into(), "-c".into(), "select 1".into()]
+            })))
+        );
+    }
+}

@@ -1,0 +1,62 @@
+//! `admin db shell [-- CMD ARGS...]`: an interactive shell in the API container (bash if present,
+//! else sh) on a terminal; with stdin not a terminal, no TTY: stdin is copied then closed.
+
+use std::io::IsTerminal;
+
+use crate::compose::Project;
+use crate::docker::{self, ExecMode, ExecOutcome, ExecRequest, ExecStdin};
+use crate::error::AdminError;
+use crate::exit::ExitCode;
+use crate::output::Printer;
+use crate::settings::Settings;
+
+pub async fn run(
+    settings: &Settings,
+    project: &Project,
+    printer: &Printer,
+    command: &[String],
+) -> anyhow::Result<ExitCode> {
+    let target = super::target(settings, project, printer).await?;
+    let argv = if command.is_empty() {
+        let shell = if super::has_program(&target, "bash").await? {
+            "bash"
+        } else {
+            "sh"
+        };
+        vec![shell.to_string()]
+    } else {
+        command.to_vec()
+    };
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let mode = if interactive {
+        ExecMode::Interactive
+    } else {
+        ExecMode::Streamed {
+            stdin: ExecStdin::Host,
+        }
+    };
+    printer.verbose(&format!(
+        "exec in {} ({}): {}",
+        target.container.name,
+        if interactive { "tty" } else { "no tty" },
+        argv.join(" ")
+    ))?;
+    let program = argv[0].clone();
+    let request = ExecRequest {
+        argv,
+        env: Vec::new(),
+        user: None,
+        working_dir: None,
+        mode,
+    };
+    let mut sink = super::Passthrough(printer);
+    let outcome = docker::exec(&target.docker, &target.container.name, request, &mut sink).await?;
+    match outcome {
+        ExecOutcome::Exited(_) => Ok(outcome.exit_code()),
+        ExecOutcome::Interrupted => Err(AdminError::Interrupted {
+            program,
+            container: target.container.name,
+        }
+        .into()),
+    }
+}

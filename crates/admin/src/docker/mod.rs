@@ -1,0 +1,349 @@
+//! The Docker layer of `admin`: connect to the engine, find a Compose service's running
+//! container, read its environment and run an argv in it. Engine API only (bollard): never the
+//! docker CLI, never `sh -c`. Knows nothing about Compose files or Postgres: callers pass a
+//! project name, a service name and an argv.
+//!
+//! ```text
+//! let docker = connect_to(host).await?;                                   // ping with a 5 s timeout
+//! let found = find_container(&docker, "shop", "api").await?;       // Running / NotRunning / Missing
+//! let container = found.require_running("shop", "api", "docker compose -p shop up -d api")?;
+//! let env = container_env(&docker, &container.id).await?;          // never print the values
+//! let outcome = exec(&docker, &container.id, request, &mut sink).await?;
+//! ```
+
+mod container;
+mod exec;
+mod sink;
+mod start_failure;
+mod terminal;
+
+use std::time::Duration;
+
+use bollard::Docker;
+use bollard::errors::Error as BollardError;
+
+use crate::exit::ExitCode;
+
+pub use container::{
+    ContainerLookup, LABEL_NUMBER, LABEL_ONEOFF, LABEL_PROJECT, LABEL_SERVICE, Readiness,
+    ServiceContainer, container_env, find_container, label_filters, readiness,
+};
+pub use exec::{DETACH_KEYS, ExecMode, ExecOutcome, ExecRequest, ExecStdin, exec};
+pub use sink::{LineSink, LineSplitter, OutputSink};
+pub use start_failure::StartFailure;
+pub use terminal::{RawModeGuard, terminal_size};
+
+/// How long [`connect`] waits for the engine to answer its ping.
+pub const PING_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The engine bollard uses when `DOCKER_HOST` is unset.
+pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
+
+/// Everything that can go wrong talking to Docker. [`DockerError::exit_code`] maps each variant to
+/// the process exit code; messages a user can act on end with a `hint: ` line.
+#[derive(Debug, thiserror::Error)]
+pub enum DockerError {
+    /// `DOCKER_HOST` names a scheme bollard cannot use (e.g. `ssh://`, `https://` without TLS).
+    #[error(
+        "cannot use DOCKER_HOST={host}: {source}\nhint: export DOCKER_HOST=unix:///var/run/docker.sock"
+    )]
+    BadHost {
+        host: String,
+        #[source]
+        source: Box<BollardError>,
+    },
+    /// The engine does not answer (socket missing, permission denied, connection refused, timeout).
+    #[error("cannot reach the Docker engine at {endpoint}: {reason}\nhint: {hint}")]
+    Unreachable {
+        /// `DOCKER_HOST=…` or the default socket path, for the message.
+        endpoint: String,
+        reason: String,
+        hint: String,
+    },
+    /// The service has no running container. `hint` is the caller's exact command to start it.
+    #[error("{}", not_running_message(project, service, state.as_deref(), hint))]
+    ContainerNotRunning {
+        project: String,
+        service: String,
+        /// `exited`, `created`, … when a stopped container exists; `None` when there is none.
+        state: Option<String>,
+        hint: String,
+    },
+    /// The container disappeared or stopped between lookup and exec.
+    #[error("container {container} is gone or not running: {source}")]
+    ContainerGone {
+        container: String,
+        #[source]
+        source: Box<BollardError>,
+    },
+    /// An Engine API call failed.
+    #[error("Docker API call {call} failed for {target}: {source}")]
+    Api {
+        call: &'static str,
+        target: String,
+        #[source]
+        source: Box<BollardError>,
+    },
+    /// The runtime could not start the program (missing binary, unknown user, bad working dir).
+    /// The exit code (126/127) is passed through.
+    #[error("{0}")]
+    ExecStartFailed(Box<StartFailure>),
+    /// The attached output stream of an exec broke before the program finished.
+    #[error("lost the output stream of `{program}` in container {container}: {source}")]
+    Stream {
+        program: String,
+        container: String,
+        #[source]
+        source: Box<BollardError>,
+    },
+    /// Copying host stdin into the exec failed.
+    #[error("cannot copy stdin to `{program}` in container {container}: {source}")]
+    Stdin {
+        program: String,
+        container: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A caller's output sink failed (e.g. host stdout closed).
+    #[error("cannot write the output of `{program}`: {source}")]
+    Output {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Raw mode, terminal size or signal handling failed on the host terminal.
+    #[error(
+        "terminal error while {action}: {source}\nhint: run without a terminal: echo CMD | admin db shell"
+    )]
+    Terminal {
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The engine reports the exec finished but gives no exit code.
+    #[error("the Docker engine reported no exit code for exec {exec_id} in container {container}")]
+    NoExitCode { exec_id: String, container: String },
+}
+
+impl DockerError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            DockerError::BadHost { .. } | DockerError::Unreachable { .. } => {
+                ExitCode::DockerUnreachable
+            }
+            DockerError::ContainerNotRunning { .. } | DockerError::ContainerGone { .. } => {
+                ExitCode::ContainerNotRunning
+            }
+            DockerError::ExecStartFailed(failure) => exit_code_of(failure.exit_code),
+            DockerError::Api { source, .. } if is_connection_error(source.as_ref()) => {
+                ExitCode::DockerUnreachable
+            }
+            _ => ExitCode::Failure,
+        }
+    }
+}
+
+fn not_running_message(project: &str, service: &str, state: Option<&str>, hint: &str) -> String {
+    let what = match state {
+        Some(state) => format!("its container is {state}"),
+        None => "no container exists".to_string(),
+    };
+    format!(
+        "service `{service}` of Compose project `{project}` is not running ({what})\nhint: {hint}"
+    )
+}
+
+/// Maps a program's exit status to the process exit code: 0 is success, 1..=255 pass through,
+/// anything else (negative, or the engine's -1 for "unknown") is a generic failure.
+pub fn exit_code_of(code: i64) -> ExitCode {
+    match u8::try_from(code) {
+        Ok(0) => ExitCode::Success,
+        Ok(c) => ExitCode::External(c),
+        Err(_) => ExitCode::Failure,
+    }
+}
+
+/// Connects to the engine named by a `DOCKER_HOST` value (`unix://` or `tcp://`; `None`: the
+/// default `unix:///var/run/docker.sock`, as `Docker::connect_with_defaults` does) and pings it
+/// with a [`PING_TIMEOUT`], so an unreachable engine is reported before any real work.
+pub async fn connect_to(docker_host: Option<&str>) -> Result<Docker, DockerError> {
+    let host = docker_host.unwrap_or(DEFAULT_DOCKER_HOST);
+    let endpoint = describe_endpoint(docker_host);
+    let docker = match Docker::connect_with_host(host) {
+        Ok(docker) => docker,
+        Err(source @ BollardError::UnsupportedURISchemeError { .. }) => {
+            return Err(DockerError::BadHost {
+                host: crate::redact::mask_url(host),
+                source: Box::new(source),
+            });
+        }
+        Err(err) => return Err(unreachable(endpoint, &err.to_string())),
+    };
+    match tokio::time::timeout(PING_TIMEOUT, docker.ping()).await {
+        Err(_elapsed) => {
+            return Err(unreachable(
+                endpoint,
+                &format!("no answer within {} s", PING_TIMEOUT.as_secs()),
+            ));
+        }
+        Ok(Err(err)) => return Err(unreachable(endpoint, &error_chain(&err))),
+        Ok(Ok(_)) => {}
+    }
+    docker
+        .negotiate_version()
+        .await
+        .map_err(|err| unreachable(endpoint, &error_chain(&err)))
+}
+
+fn unreachable(endpoint: String, reason: &str) -> DockerError {
+    DockerError::Unreachable {
+        hint: unreachable_hint(reason).to_string(),
+        endpoint,
+        reason: reason.to_string(),
+    }
+}
+
+/// Names where we tried to connect, for error messages (credentials in a URL are masked).
+fn describe_endpoint(docker_host: Option<&str>) -> String {
+    match docker_host {
+        Some(host) => format!("DOCKER_HOST={}", crate::redact::mask_url(host)),
+        None => format!("{DEFAULT_DOCKER_HOST} (DOCKER_HOST is not set)"),
+    }
+}
+
+/// The next step for an unreachable engine, from the failure reason.
+fn unreachable_hint(reason: &str) -> &'static str {
+    if reason.to_ascii_lowercase().contains("permission denied") {
+        "add yourself to the docker group: sudo usermod -aG docker $USER (then log in again)"
+    } else {
+        "start Docker (systemctl start docker) or set DOCKER_HOST"
+    }
+}
+
+/// `err` and its sources on one line (bollard's top-level messages are often vague).
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let next = cause.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn is_connection_error(err: &BollardError) -> bool {
+    matches!(
+        err,
+        BollardError::IOError { .. }
+            | BollardError::HyperResponseError { .. }
+            | BollardError::HyperLegacyError { .. }
+            | BollardError::RequestTimeoutError
+            | BollardError::SocketNotFoundError(_)
+    )
+}
+
+/// The host user as `UID:GID`, for running a command in the container as that user (files it
+/// writes to bind mounts then belong to the host user).
+pub fn host_user() -> String {
+    format!(
+        "{}:{}",
+        rustix::process::getuid().as_raw(),
+        rustix::process::getgid().as_raw()
+    )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a failing unwrap is a failing test")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_pass_through_and_clamp() {
+        assert_eq!(exit_code_of(0), ExitCode::Success);
+        assert_eq!(exit_code_of(3).code(), 3);
+        assert_eq!(exit_code_of(127).code(), 127);
+        assert_eq!(exit_code_of(255).code(), 255);
+        assert_eq!(exit_code_of(-1), ExitCode::Failure);
+        assert_eq!(exit_code_of(256), ExitCode::Failure);
+    }
+
+    #[test]
+    fn endpoint_names_docker_host_or_default_socket_and_masks_passwords() {
+        assert_eq!(
+            describe_endpoint(Some("tcp://10.0.0.2:2375")),
+            "DOCKER_HOST=tcp://10.0.0.2:2375"
+        );
+        assert_eq!(
+            describe_endpoint(Some("tcp://me:s3cret@host:2375")),
+            "DOCKER_HOST=tcp://me:***@host:2375"
+        );
+        assert_eq!(
+            describe_endpoint(None),
+            "unix:///var/run/docker.sock (DOCKER_HOST is not set)"
+        );
+    }
+
+    #[test]
+    fn hint_depends_on_reason() {
+        assert!(unreachable_hint("IO error: Permission denied (os error 13)").contains("usermod"));
+        assert_eq!(
+            unreachable_hint("Connection refused"),
+            "start Docker (systemctl start docker) or set DOCKER_HOST"
+        );
+    }
+
+    #[test]
+    fn not_running_error_has_state_and_hint_last() {
+        let err = DockerError::ContainerNotRunning {
+            project: "shop".into(),
+            service: "api".into(),
+            state: Some("exited".into()),
+            hint: "docker compose -p shop up -d api".into(),
+        };
+        assert_eq!(
+            err.to_string(),
+            "service `api` of Compose project `shop` is not running (its container is exited)\n\
+             hint: docker compose -p shop up -d api"
+        );
+        assert_eq!(err.exit_code().code(), 12);
+    }
+
+    #[tokio::test]
+    async fn unreachable_engine_names_docker_host_and_exits_11() {
+        let dir = tempfile::tempdir().unwrap();
+        let host = format!("unix://{}/no.sock", dir.path().display());
+        let err = connect_to(Some(&host)).await.unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with(&format!(
+            "cannot reach the Docker engine at DOCKER_HOST={host}: "
+        )));
+        assert!(text.ends_with("\nhint: start Docker (systemctl start docker) or set DOCKER_HOST"));
+        assert_eq!(err.exit_code().code(), 11);
+    }
+
+    #[tokio::test]
+    async fn unsupported_scheme_is_a_bad_host() {
+        let err = connect_to(Some("ftp://example")).await.unwrap_err();
+        assert!(matches!(err, DockerError::BadHost { .. }), "{err:?}");
+        assert_eq!(err.exit_code().code(), 11);
+    }
+
+    #[test]
+    fn host_user_is_numeric_uid_gid() {
+        let user = host_user();
+        let (uid, gid) = user.split_once(':').unwrap();
+        assert_eq!(
+            uid.parse::<u32>().unwrap(),
+            rustix::process::getuid().as_raw()
+        );
+        assert_eq!(
+            gid.parse::<u32>().unwrap(),
+            rustix::process::getgid().as_raw()
+        );
+    }
+}

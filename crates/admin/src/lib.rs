@@ -1,0 +1,81 @@
+//! Host side: the `admin` CLI. Never connects to PostgreSQL (this crate does not depend on
+//! sqlx; see ARCHITECTURE.md).
+
+pub mod cli;
+pub mod commands;
+pub mod compose;
+pub mod docker;
+pub mod error;
+pub mod settings;
+
+// The shared vocabulary, under the paths the modules of this crate use.
+pub use protocol::{exit, output, redact};
+
+use clap::CommandFactory;
+
+use crate::exit::ExitCode;
+use crate::output::Printer;
+use cli::{Cli, DbCommand, TopCommand};
+use compose::EnvMap;
+use protocol::cli::Command as MigratorCommand;
+use settings::Settings;
+
+/// The exit code of admin's own errors (for [`protocol::entry::run`]).
+pub fn code_of(e: &(dyn std::error::Error + 'static)) -> Option<ExitCode> {
+    if let Some(e) = e.downcast_ref::<compose::ComposeError>() {
+        return Some(e.exit_code());
+    }
+    if let Some(e) = e.downcast_ref::<docker::DockerError>() {
+        return Some(e.exit_code());
+    }
+    e.downcast_ref::<error::AdminError>()
+        .map(error::AdminError::exit_code)
+}
+
+/// Runs one `admin` command.
+pub async fn run(cli: Cli, env: EnvMap, printer: &Printer) -> anyhow::Result<ExitCode> {
+    let db = match &cli.command {
+        TopCommand::Completions(a) => {
+            let mut out = Vec::new();
+            clap_complete::generate(a.shell, &mut Cli::command(), "admin", &mut out);
+            printer.raw_stdout(&out)?;
+            return Ok(ExitCode::Success);
+        }
+        TopCommand::Db(db) => db.clone(),
+    };
+    let cwd = std::env::current_dir()?;
+    let settings = Settings::resolve(&cli, cwd.clone(), env);
+    let project = compose::resolve(&settings.resolve, &cwd, &settings.os_env)?;
+    for w in &project.warnings {
+        printer.warn(w)?;
+    }
+    printer.verbose(&format!(
+        "project {} ({}), service {}, files: {}",
+        project.name,
+        project.dir.display(),
+        project.service,
+        project
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))?;
+    let migrator = |command: MigratorCommand, user: Option<String>| {
+        commands::migrator::run(&settings, &project, printer, command, user)
+    };
+    match db {
+        DbCommand::Makemigrations(a) => {
+            let user = a.user.clone().unwrap_or_else(docker::host_user);
+            migrator(MigratorCommand::Makemigrations(a.inner), Some(user)).await
+        }
+        DbCommand::Migrate(a) => migrator(MigratorCommand::Migrate(a), None).await,
+        DbCommand::Downgrade(a) => migrator(MigratorCommand::Downgrade(a), None).await,
+        DbCommand::History => migrator(MigratorCommand::History, None).await,
+        DbCommand::Current => migrator(MigratorCommand::Current, None).await,
+        DbCommand::Stamp(a) => migrator(MigratorCommand::Stamp(a), None).await,
+        DbCommand::Sqlmigrate(a) => migrator(MigratorCommand::Sqlmigrate(a), None).await,
+        DbCommand::Shell(a) => commands::shell::run(&settings, &project, printer, &a.command).await,
+        DbCommand::EnvCheck => commands::env_check::run(&settings, &project, printer).await,
+    }
+}

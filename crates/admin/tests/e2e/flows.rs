@@ -1,0 +1,262 @@
+//! The reference stack driven through `admin`, step by step, as a user would.
+
+use std::os::unix::fs::MetadataExt;
+
+use super::{CANARY, Stack, assert_no_canary, images};
+
+#[test]
+fn reference_stack_whole_flow() {
+    let Some(images) = images() else { return };
+    let s = Stack::reference(images, "flow");
+
+    // Down: a clear code and the exact command that starts it...
+    let down = s.admin().args(["db", "history"]).run();
+    down.code(12).stderr_has(&format!(
+        "-f compose/docker-compose.yml --env-file .env -p {} up -d api",
+        s.name
+    ));
+    // ...which really works when pasted into a shell in the project directory.
+    let hint = down
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("hint: "))
+        .and_then(|h| h.split("  (or").next())
+        .unwrap_or_default()
+        .to_string();
+    let argv: Vec<&str> = hint.split_whitespace().collect();
+    assert!(argv.len() > 3, "{hint}");
+    let started = std::process::Command::new(argv[0])
+        .args(&argv[1..])
+        .current_dir(s.dir.path())
+        .env_remove("COMPOSE_FILE")
+        .env_remove("POSTGRES_PASSWORD")
+        .output();
+    assert!(
+        started.as_ref().is_ok_and(|o| o.status.success()),
+        "the hint command failed: {started:?}"
+    );
+    // Stop it again, so that --up has something to do.
+    let stop = std::process::Command::new(argv[0])
+        .args(&argv[1..argv.len() - 3])
+        .args(["stop", "-t", "2", "api"])
+        .current_dir(s.dir.path())
+        .output();
+    assert!(stop.is_ok_and(|o| o.status.success()));
+    s.admin()
+        .args(["db", "history"])
+        .run()
+        .code(12)
+        .stderr_has("its container is exited");
+
+    // --up starts the api through the Compose CLI and waits for health.
+    let up = s.admin().args(["--up", "db", "history"]).run();
+    up.ok().stderr_has("is ready");
+
+    // env_check: host and container, words only.
+    let env = s.admin().args(["db", "env_check"]).run();
+    env.ok()
+        .stdout_has("DATABASE_URL")
+        .stdout_has("set       set")
+        .stdout_has("SHADOW_DATABASE_URL   set       set")
+        .stderr_has("All 7 required variables are set.");
+
+    // makemigrations as a requested uid:gid; the printed paths are host paths.
+    let made = s
+        .admin()
+        .args([
+            "db",
+            "makemigrations",
+            "-m",
+            "create items",
+            "--user",
+            "4321:4321",
+        ])
+        .run();
+    made.ok().stdout_has("migrations/");
+    let ups: Vec<_> = std::fs::read_dir(s.path("migrations"))
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert_eq!(ups.len(), 2, "{ups:?}");
+    for p in &ups {
+        let meta = std::fs::metadata(p).map_err(|e| e.to_string());
+        let (uid, gid) = meta.map(|m| (m.uid(), m.gid())).unwrap_or((0, 0));
+        assert_eq!((uid, gid), (4321, 4321), "{}", p.display());
+        assert!(made.stdout.contains(&format!(
+            "migrations/{}",
+            p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        )));
+    }
+    // The shadow databases went to the stack's scratch `shadow` server (tmpfs, durability
+    // off), never to `db`.
+    let shadow_dbs = "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database \
+                      WHERE datname LIKE 'migrator%'";
+    let on_shadow = s.psql("shadow", "postgres", shadow_dbs);
+    assert!(on_shadow.contains("migrator_cache_blank"), "{on_shadow}");
+    assert_eq!(s.psql("db", "postgres", shadow_dbs).trim(), "");
+    assert_eq!(s.psql("shadow", "postgres", "SHOW fsync").trim(), "off");
+    // Default user: ours.
+    s.admin()
+        .args(["db", "makemigrations", "-m", "second", "--empty"])
+        .run()
+        .ok();
+    let mine = rustix::process::getuid().as_raw();
+    let owned_by_me = std::fs::read_dir(s.path("migrations"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().contains("_second."))
+                .filter(|e| e.metadata().is_ok_and(|m| m.uid() == mine))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(owned_by_me, 2);
+
+    // The first migration was generated from schema.sql (the models) and proven.
+    let up_file = ups
+        .iter()
+        .find(|p| p.to_string_lossy().ends_with("_create_items.up.sql"))
+        .cloned()
+        .unwrap_or_default();
+    let up_sql = std::fs::read_to_string(&up_file).unwrap_or_default();
+    assert!(up_sql.contains("CREATE TABLE public.items"), "{up_sql}");
+    let migrate = s.admin().args(["-v", "db", "migrate"]).run();
+    migrate
+        .ok()
+        .stderr_has("create items (")
+        .stderr_has("Applied 2 migrations");
+    // The autogenerate loop: change the models, generate, migrate; then nothing is left.
+    let schema = std::fs::read_to_string(s.path("schema.sql")).unwrap_or_default();
+    s.write(
+        "schema.sql",
+        &format!("{schema}\nCREATE INDEX items_name_idx ON items (name);\n"),
+    );
+    s.admin()
+        .args(["db", "makemigrations", "--check"])
+        .run()
+        .code(1);
+    s.admin()
+        .args(["db", "makemigrations", "-m", "index item names"])
+        .run()
+        .ok()
+        .stdout_has("_index_item_names.up.sql");
+    s.admin().args(["db", "migrate"]).run().ok();
+    s.admin()
+        .args(["db", "makemigrations", "-m", "again"])
+        .run()
+        .ok()
+        .stderr_has("No changes detected");
+    let history = s.admin().args(["db", "history"]).run();
+    history
+        .ok()
+        .stdout_has("create items")
+        .stdout_has("applied");
+    let json = s.admin().args(["--format", "json", "db", "history"]).run();
+    assert_eq!(
+        json.ok().json_column("state"),
+        ["applied", "applied", "applied"]
+    );
+
+    // -f, -p and COMPOSE_FILE from the real environment reach the same container.
+    s.admin()
+        .args([
+            "-f",
+            "compose/docker-compose.yml",
+            "-p",
+            &s.name,
+            "db",
+            "current",
+        ])
+        .run()
+        .ok()
+        .stdout_has("index item names");
+    s.admin()
+        .env("COMPOSE_FILE", "compose/docker-compose.yml")
+        .env("COMPOSE_PROJECT_NAME", &s.name)
+        .args(["db", "current"])
+        .run()
+        .ok()
+        .stdout_has("index item names");
+
+    // A failing migration: the migrator's code comes back through admin, with its message.
+    s.add_migration(
+        "29990101000000_broken",
+        "CREATE TABLE half (id int);\nSELECT * FROM missing_table;\n",
+        "DROP TABLE half;",
+    );
+    let failed = s.admin().args(["db", "migrate"]).run();
+    failed
+        .code(5)
+        .stderr_has("29990101000000_broken.up.sql")
+        .stderr_has("line 2")
+        .stderr_has("hint: fix the file, then run: admin db migrate");
+
+    // downgrade through admin.
+    for f in ["up", "down"] {
+        let path = s.path(&format!("migrations/29990101000000_broken.{f}.sql"));
+        assert!(std::fs::remove_file(path).is_ok());
+    }
+    s.admin()
+        .args(["db", "downgrade", "zero"])
+        .run()
+        .ok()
+        .stderr_has("Reverted 3 migrations");
+
+    // Piped shell: no TTY, stdin copied then closed.
+    let shell = s
+        .admin()
+        .args(["db", "shell"])
+        .stdin_bytes(b"echo hi\nexit 4\n")
+        .run();
+    shell.code(4).stdout_has("hi");
+    s.admin()
+        .args(["db", "shell", "--", "sh", "-c", "echo from-cmd; exit 6"])
+        .run()
+        .code(6)
+        .stdout_has("from-cmd");
+
+    // Ctrl-C: admin stops waiting, says the command may still run in the container, exits 130.
+    let child = s.admin().args(["db", "shell", "--", "sleep", "30"]).spawn();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let pid = rustix::process::Pid::from_raw(child.id() as i32);
+    if let Some(pid) = pid {
+        assert!(rustix::process::kill_process(pid, rustix::process::Signal::INT).is_ok());
+    }
+    let started = std::time::Instant::now();
+    let interrupted = crate::wait(child);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    interrupted
+        .code(130)
+        .stderr_has("may still be running")
+        .stderr_has("cannot stop an exec");
+
+    // env_check with a variable missing: exit 1 and it is named; no value ever printed.
+    let example = std::fs::read_to_string(s.path(".env.example")).unwrap_or_default();
+    s.write(
+        ".env.example",
+        &format!("{example}\nEXTRA_REQUIRED_TOKEN=\n"),
+    );
+    let missing = s.admin().args(["db", "env_check"]).run();
+    missing
+        .code(1)
+        .stdout_has("EXTRA_REQUIRED_TOKEN  missing")
+        .stderr_has("missing: EXTRA_REQUIRED_TOKEN");
+    let missing_json = s
+        .admin()
+        .args(["--format", "json", "db", "env_check"])
+        .run();
+    assert_eq!(missing_json.code, 1);
+    assert_eq!(missing_json.json()["missing"][0], "EXTRA_REQUIRED_TOKEN");
+
+    assert_no_canary(&[
+        &down,
+        &up,
+        &env,
+        &made,
+        &migrate,
+        &history,
+        &failed,
+        &shell,
+        &missing,
+        &missing_json,
+    ]);
+    assert!(!CANARY.is_empty());
+}

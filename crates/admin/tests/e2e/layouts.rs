@@ -1,0 +1,159 @@
+//! Compose layouts: anchors + merge keys + an override file, a service picked by `x-admin`,
+//! running from a subdirectory; and a malformed file that stops everything.
+
+use super::{Stack, assert_no_canary, images};
+use crate::Run;
+
+/// Base file: the shared service settings live in an anchor merged with `<<`; the API service
+/// is called `backend` and named in `x-admin`. The override file adds the bind mount.
+const BASE: &str = r#"x-admin:
+  service: backend
+
+x-pg-env: &pg-env
+  POSTGRES_USER: ${POSTGRES_USER}
+  POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}
+  POSTGRES_DB: ${POSTGRES_DB}
+
+x-common: &common
+  restart: "no"
+  stop_grace_period: 5s
+
+services:
+  db:
+    <<: *common
+    image: ${DB_IMAGE}
+    environment:
+      <<: *pg-env
+    healthcheck:
+      test: ["CMD-SHELL", "pg_isready -q -h 127.0.0.1 -U app -d app"]
+      interval: 1s
+      retries: 60
+  backend:
+    <<: *common
+    image: ${API_IMAGE}
+    depends_on:
+      db:
+        condition: service_healthy
+    environment:
+      DATABASE_URL: ${DATABASE_URL:?set DATABASE_URL}
+      MIGRATIONS_DIR: /app/migrations
+"#;
+
+const OVERRIDE: &str = r#"services:
+  backend:
+    volumes:
+      - ./migrations:/app/migrations
+"#;
+
+#[test]
+fn anchors_override_x_admin_and_subdirectory() {
+    let Some(images) = images() else { return };
+    let mut s = Stack::new(images, "lay");
+    s.write("compose.yaml", BASE);
+    s.write("compose.override.yaml", OVERRIDE);
+    s.files = vec!["compose.yaml".into(), "compose.override.yaml".into()];
+    s.env.insert("COMPOSE_PROJECT_NAME".into(), s.name.clone());
+    s.write_env();
+    s.mkdir("migrations/nested/deeper");
+    s.add_migration(
+        "20260101000000_widgets",
+        "CREATE TABLE widgets (id int);",
+        "DROP TABLE widgets;",
+    );
+
+    // From a subdirectory: compose.yaml is found upwards, the override applies (bind mount),
+    // the anchors merge (image, environment), x-admin picks `backend`.
+    let sub = s.path("migrations/nested/deeper");
+    // The project dir's .env (project name, images, secrets) is read although we run below it.
+    let from_sub = s.admin_in(&sub).args(["--up", "db", "migrate"]);
+    let out = from_sub.run();
+    out.ok()
+        .stderr_has("The backend container is not created; starting it")
+        .stderr_has("applied 20260101000000 widgets");
+    // From the project dir, everything comes from .env; the service is still `backend`.
+    let current = s.admin().args(["-v", "db", "current"]).run();
+    current
+        .ok()
+        .stdout_has("20260101000000 widgets")
+        .stderr_has("service backend");
+    // --service overrides x-admin: `db` has no migrator, so the exec fails to start (127).
+    let wrong = s.admin().args(["--service", "db", "db", "current"]).run();
+    assert!(wrong.code == 126 || wrong.code == 127, "{wrong:?}");
+    wrong.stderr_has("migrator");
+    assert_no_canary(&[&out, &current, &wrong]);
+}
+
+#[test]
+fn malformed_compose_file_names_file_line_col_and_runs_nothing() {
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    let body = "services:\n  api:\n    image: x\n   environment: [oops\n";
+    assert!(std::fs::write(dir.path().join("compose.yaml"), body).is_ok());
+    let out = Run::bin(env!("CARGO_BIN_EXE_admin"))
+        .env_remove("COMPOSE_FILE")
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .current_dir(dir.path())
+        .args(["db", "migrate"])
+        .run();
+    out.code(10).stderr_has("compose.yaml:4:");
+    // It stopped before Docker: the bogus DOCKER_HOST was never dialled.
+    assert!(!out.stderr.contains("nonexistent"), "{}", out.stderr);
+
+    // No compose file at all: code 10, names what was searched.
+    let empty = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    let none = Run::bin(env!("CARGO_BIN_EXE_admin"))
+        .env_remove("COMPOSE_FILE")
+        .current_dir(empty.path())
+        .args(["db", "history"])
+        .run();
+    none.code(10).stderr_has("compose.yaml").stderr_has("hint:");
+}
+
+#[test]
+fn docker_unreachable_is_named() {
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    let body = "services:\n  api:\n    image: x\n";
+    assert!(std::fs::write(dir.path().join("compose.yaml"), body).is_ok());
+    let out = Run::bin(env!("CARGO_BIN_EXE_admin"))
+        .env_remove("COMPOSE_FILE")
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .current_dir(dir.path())
+        .args(["db", "history"])
+        .run();
+    out.code(11)
+        .stderr_has("/nonexistent/docker.sock")
+        .stderr_has("hint:");
+}
+
+#[test]
+fn completions_and_help() {
+    let bash = Run::bin(env!("CARGO_BIN_EXE_admin"))
+        .args(["completions", "bash"])
+        .run();
+    bash.ok()
+        .stdout_has("_admin()")
+        .stdout_has("makemigrations")
+        .stdout_has("env_check");
+    let help = Run::bin(env!("CARGO_BIN_EXE_admin")).arg("--help").run();
+    help.ok()
+        .stdout_has("Examples:")
+        .stdout_has("12 container not running");
+    let sub = Run::bin(env!("CARGO_BIN_EXE_admin"))
+        .args(["db", "downgrade", "--help"])
+        .run();
+    sub.ok()
+        .stdout_has("-N (N steps back), VERSION")
+        .stdout_has("zero");
+    let bad = Run::bin(env!("CARGO_BIN_EXE_admin"))
+        .args(["db", "frobnicate"])
+        .run();
+    bad.code(2).stderr_has("frobnicate");
+}

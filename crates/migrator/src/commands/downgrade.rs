@@ -1,0 +1,138 @@
+//! `migrator downgrade [-N | VERSION | zero] [--dry-run]`: runs down migrations, newest first.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::cli::DowngradeArgs;
+use crate::commands::{self, repair};
+use crate::db::Db;
+use crate::error::MigratorError;
+use crate::exit::ExitCode;
+use crate::files;
+use crate::output::{Format, Printer};
+use crate::plan::{self, Entry};
+use crate::progress::Progress;
+use crate::settings::Settings;
+use protocol::argv::Direction;
+
+#[derive(Serialize)]
+struct Planned {
+    version: i64,
+    description: String,
+    file: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DryRun {
+    dry_run: bool,
+    revert: Vec<Planned>,
+}
+
+pub async fn run(
+    settings: &Settings,
+    printer: &Printer,
+    args: &DowngradeArgs,
+) -> Result<ExitCode, MigratorError> {
+    let local = commands::scan(settings, printer)?;
+    let mut db = commands::connect(settings).await?;
+    let timeout = Duration::from_secs(args.lock_timeout);
+    let result = commands::locked(&mut db, timeout, async |db: &mut Db| {
+        let rows = db.applied().await?;
+        let entries = plan::history(&local, &rows);
+        plan::check_integrity(&entries, true, &settings.dir_display())?;
+        let chosen = plan::to_revert(&entries, args.target)?;
+        // Every down script is checked before the first one runs.
+        let scripts = chosen
+            .iter()
+            .filter_map(|e| e.local)
+            .filter_map(|m| Some((m.down_path.as_deref()?, m.down_sql.as_deref()?)));
+        commands::preflight(settings, scripts, "migrator downgrade")?;
+        if args.dry_run {
+            return print_plan(settings, printer, &chosen);
+        }
+        revert_all(settings, printer, db, &chosen).await
+    })
+    .await;
+    db.close().await?;
+    result
+}
+
+async fn revert_all(
+    settings: &Settings,
+    printer: &Printer,
+    db: &mut Db,
+    chosen: &[&Entry<'_>],
+) -> Result<ExitCode, MigratorError> {
+    let started = Instant::now();
+    let progress = Progress::start(printer, Direction::Down, chosen.len())?;
+    for (i, e) in chosen.iter().enumerate() {
+        let (Some(m), Some(down), Some(path)) = (
+            e.local,
+            e.local.and_then(|m| m.down_sql.as_deref()),
+            e.local.and_then(|m| m.down_path.as_ref()),
+        ) else {
+            // to_revert already refused entries without a down file.
+            return Err(MigratorError::NoDownFile {
+                version: e.version,
+                description: e.description.clone(),
+                expected: String::new(),
+            });
+        };
+        progress.running(m.version, &m.description, i)?;
+        match db.revert(m.version, down, files::is_no_tx(down)).await? {
+            Ok(took) => progress.finished(m.version, &m.description, took)?,
+            Err(f) => {
+                progress.failed(m.version, &m.description, &f.message)?;
+                if files::is_no_tx(down) {
+                    return Err(repair::down_failure(settings, path, m.version, f));
+                }
+                return Err(MigratorError::DowngradeFailed {
+                    file: settings.shown(path),
+                    position: f.position,
+                    message: f.message,
+                });
+            }
+        }
+    }
+    progress.done(chosen.len(), started.elapsed())?;
+    Ok(ExitCode::Success)
+}
+
+fn print_plan(
+    settings: &Settings,
+    printer: &Printer,
+    chosen: &[&Entry<'_>],
+) -> Result<ExitCode, MigratorError> {
+    let planned: Vec<Planned> = chosen
+        .iter()
+        .map(|e| Planned {
+            version: e.version,
+            description: e.description.clone(),
+            file: e
+                .local
+                .and_then(|m| m.down_path.as_ref())
+                .map(|p| settings.shown(p)),
+        })
+        .collect();
+    if settings.format == Format::Json {
+        printer.json(&DryRun {
+            dry_run: true,
+            revert: planned,
+        })?;
+        return Ok(ExitCode::Success);
+    }
+    printer.status(&format!(
+        "Dry run: {} migration(s) would be reverted, nothing was run:",
+        planned.len()
+    ))?;
+    for p in &planned {
+        printer.data(&format!(
+            "{} {}  {}",
+            p.version,
+            p.description,
+            p.file.as_deref().unwrap_or("-")
+        ))?;
+    }
+    Ok(ExitCode::Success)
+}

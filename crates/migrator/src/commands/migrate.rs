@@ -1,0 +1,179 @@
+//! `migrator migrate [VERSION] [--dry-run] [--allow-out-of-order] [--lock-timeout SECS]`.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::cli::MigrateArgs;
+use crate::commands::{self, repair};
+use crate::db::Db;
+use crate::error::MigratorError;
+use crate::exit::ExitCode;
+use crate::files::LocalMigration;
+use crate::output::{Format, Printer};
+use crate::plan::{self, Entry};
+use crate::progress::Progress;
+use crate::settings::Settings;
+use protocol::argv::Direction;
+
+#[derive(Serialize)]
+struct Planned {
+    version: i64,
+    description: String,
+    file: String,
+    no_transaction: bool,
+}
+
+#[derive(Serialize)]
+struct DryRun {
+    dry_run: bool,
+    pending: Vec<Planned>,
+}
+
+pub async fn run(
+    settings: &Settings,
+    printer: &Printer,
+    args: &MigrateArgs,
+) -> Result<ExitCode, MigratorError> {
+    let local = commands::scan(settings, printer)?;
+    let mut db = commands::connect(settings).await?;
+    printer.verbose(&format!("connected to {}", db.masked_url()))?;
+    if args.dry_run {
+        let rows = db.applied().await?;
+        let entries = plan::history(&local, &rows);
+        let checked = check(settings, printer, &mut db, &entries, args).await;
+        db.close().await?;
+        return print_plan(settings, printer, &checked?);
+    }
+    let timeout = Duration::from_secs(args.lock_timeout);
+    let result = commands::locked(&mut db, timeout, async |db: &mut Db| {
+        db.ensure_table().await?;
+        // Pending migrations are computed only now, under the lock.
+        let rows = db.applied().await?;
+        let entries = plan::history(&local, &rows);
+        let pending = check(settings, printer, db, &entries, args).await?;
+        apply_all(settings, printer, db, &entries, &pending).await
+    })
+    .await;
+    db.close().await?;
+    result
+}
+
+/// Everything checked before the first statement runs: integrity, what to apply, every
+/// pending script, and the leftovers of interrupted no-transaction migrations.
+async fn check<'a>(
+    settings: &Settings,
+    printer: &Printer,
+    db: &mut Db,
+    entries: &[Entry<'a>],
+    args: &MigrateArgs,
+) -> Result<Vec<&'a LocalMigration>, MigratorError> {
+    plan::check_integrity(entries, args.allow_out_of_order, &settings.dir_display())?;
+    let pending = plan::to_apply(entries, args.version)?;
+    let scripts = pending
+        .iter()
+        .map(|m| (m.up_path.as_path(), m.up_sql.as_str()));
+    commands::preflight(settings, scripts, "migrator migrate")?;
+    repair::check(printer, db, entries).await?;
+    Ok(pending)
+}
+
+async fn apply_all(
+    settings: &Settings,
+    printer: &Printer,
+    db: &mut Db,
+    entries: &[Entry<'_>],
+    pending: &[&LocalMigration],
+) -> Result<ExitCode, MigratorError> {
+    if pending.is_empty() {
+        if settings.format == Format::Json {
+            Progress::start(printer, Direction::Up, 0)?.done(0, Duration::ZERO)?;
+        } else {
+            let rows = db.applied().await?;
+            let at = rows
+                .iter()
+                .map(|r| r.version.to_string())
+                .next_back()
+                .unwrap_or_else(|| "nothing applied yet".into());
+            printer.status(&format!("No migrations to apply (database at {at}).",))?;
+        }
+        return Ok(ExitCode::Success);
+    }
+    let started = Instant::now();
+    let progress = Progress::start(printer, Direction::Up, pending.len())?;
+    for (i, m) in pending.iter().enumerate() {
+        progress.running(m.version, &m.description, i)?;
+        let outcome = db
+            .apply(
+                m.version,
+                &m.description,
+                &m.checksum,
+                &m.up_sql,
+                m.up_no_tx(),
+            )
+            .await?;
+        match outcome {
+            Ok(took) => progress.finished(m.version, &m.description, took)?,
+            Err(f) => {
+                progress.failed(m.version, &m.description, &f.message)?;
+                let file = settings.shown(&m.up_path);
+                return Err(if m.up_no_tx() {
+                    repair::up_failure(settings, db, entries, m, f).await
+                } else {
+                    MigratorError::MigrationFailed {
+                        file,
+                        position: f.position,
+                        message: f.message,
+                        earlier: if i > 0 {
+                            format!("; the {i} migration(s) before it in this run stay applied")
+                        } else {
+                            String::new()
+                        },
+                    }
+                });
+            }
+        }
+    }
+    progress.done(pending.len(), started.elapsed())?;
+    Ok(ExitCode::Success)
+}
+
+fn print_plan(
+    settings: &Settings,
+    printer: &Printer,
+    pending: &[&LocalMigration],
+) -> Result<ExitCode, MigratorError> {
+    let planned: Vec<Planned> = pending
+        .iter()
+        .map(|m| Planned {
+            version: m.version,
+            description: m.description.clone(),
+            file: settings.shown(&m.up_path),
+            no_transaction: m.up_no_tx(),
+        })
+        .collect();
+    if settings.format == Format::Json {
+        printer.json(&DryRun {
+            dry_run: true,
+            pending: planned,
+        })?;
+        return Ok(ExitCode::Success);
+    }
+    if planned.is_empty() {
+        printer.status("Dry run: no migrations to apply.")?;
+        return Ok(ExitCode::Success);
+    }
+    printer.status(&format!(
+        "Dry run: {} migration(s) would be applied, nothing was run:",
+        planned.len()
+    ))?;
+    for p in &planned {
+        let tx = if p.no_transaction {
+            "  (no transaction)"
+        } else {
+            ""
+        };
+        printer.data(&format!("{} {}  {}{tx}", p.version, p.description, p.file))?;
+    }
+    Ok(ExitCode::Success)
+}

@@ -1,0 +1,80 @@
+//! `migrator stamp VERSION|head`: makes the applied set exactly "every migration up to the
+//! target" without running SQL (rows are inserted with their checksums; rows above the target
+//! are removed), like `alembic stamp`.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::cli::{StampArgs, StampTarget};
+use crate::error::MigratorError;
+use crate::exit::ExitCode;
+use crate::output::{Format, Printer};
+use crate::settings::Settings;
+use crate::{commands, db::Db, plan};
+
+#[derive(Serialize)]
+struct Stamped {
+    target: i64,
+    stamped: Vec<i64>,
+    unstamped: Vec<i64>,
+}
+
+pub async fn run(
+    settings: &Settings,
+    printer: &Printer,
+    args: &StampArgs,
+) -> Result<ExitCode, MigratorError> {
+    let local = commands::scan(settings, printer)?;
+    let target = match args.target {
+        StampTarget::Head => local
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .ok_or(MigratorError::UnknownVersion { version: 0 })?,
+        StampTarget::Version(v) => {
+            if !local.iter().any(|m| m.version == v) {
+                return Err(MigratorError::UnknownVersion { version: v });
+            }
+            v
+        }
+    };
+    let mut db = commands::connect(settings).await?;
+    let timeout = Duration::from_secs(args.lock_timeout);
+    let result = commands::locked(&mut db, timeout, async |db: &mut Db| {
+        db.ensure_table().await?;
+        let rows = db.applied().await?;
+        let entries = plan::history(&local, &rows);
+        plan::check_integrity(&entries, true, &settings.dir_display())?;
+        let insert: Vec<(i64, String, Vec<u8>)> = local
+            .iter()
+            .filter(|m| m.version <= target && !rows.iter().any(|r| r.version == m.version))
+            .map(|m| (m.version, m.description.clone(), m.checksum.clone()))
+            .collect();
+        let delete: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.version > target)
+            .map(|r| r.version)
+            .collect();
+        db.stamp(&insert, &delete).await?;
+        Ok(Stamped {
+            target,
+            stamped: insert.iter().map(|(v, _, _)| *v).collect(),
+            unstamped: delete,
+        })
+    })
+    .await;
+    db.close().await?;
+    let stamped = result?;
+    if settings.format == Format::Json {
+        printer.json(&stamped)?;
+    } else {
+        printer.status(&format!(
+            "Stamped {}: {} migration(s) recorded as applied without running, {} unrecorded.",
+            stamped.target,
+            stamped.stamped.len(),
+            stamped.unstamped.len()
+        ))?;
+    }
+    Ok(ExitCode::Success)
+}

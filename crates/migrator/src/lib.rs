@@ -1,0 +1,51 @@
+//! The `migrator` binary's library: applies, reverts and generates migrations against
+//! PostgreSQL. Never talks to Docker (this crate does not depend on bollard).
+
+pub mod commands;
+pub mod db;
+pub mod error;
+pub mod files;
+pub mod leftovers;
+pub mod pair;
+pub mod plan;
+pub mod schema;
+pub mod settings;
+pub mod sqlcheck;
+
+// The shared vocabulary, under the paths the modules of this crate use.
+pub use protocol::{cli, exit, output, progress, redact};
+
+use anyhow::Context;
+
+use crate::exit::ExitCode;
+use crate::output::Printer;
+use cli::{Cli, Command};
+use settings::Settings;
+
+/// The exit code of the migrator's own errors (for [`protocol::entry::run`]).
+pub fn code_of(e: &(dyn std::error::Error + 'static)) -> Option<ExitCode> {
+    e.downcast_ref::<error::MigratorError>()
+        .map(error::MigratorError::exit_code)
+}
+
+/// Runs one migrator command. Errors carry a [`error::MigratorError`] for the exit code.
+pub async fn run(
+    cli: Cli,
+    env: settings::ProcessEnv,
+    printer: &Printer,
+) -> anyhow::Result<ExitCode> {
+    let settings = Settings::resolve(&cli, &env);
+    let dir = settings.dir_display();
+    let code = match &cli.command {
+        Command::Makemigrations(a) => commands::makemigrations::run(&settings, printer, a)
+            .await
+            .with_context(|| format!("makemigrations in {dir}"))?,
+        Command::Migrate(a) => commands::migrate::run(&settings, printer, a).await?,
+        Command::Downgrade(a) => commands::downgrade::run(&settings, printer, a).await?,
+        Command::History => commands::history::run(&settings, printer).await?,
+        Command::Current => commands::current::run(&settings, printer).await?,
+        Command::Stamp(a) => commands::stamp::run(&settings, printer, a).await?,
+        Command::Sqlmigrate(a) => commands::sqlmigrate::run(&settings, printer, a).await?,
+    };
+    Ok(code)
+}

@@ -1,0 +1,95 @@
+//! `pg_depend` read into [`Schema::deps`] by identity, plus the view rules (`_RETURN`) that
+//! stand for views in it and the objects extensions own.
+
+use sqlx::PgConnection;
+
+use super::{Ids, USER_NS, get, rows};
+use crate::schema::SchemaError;
+use crate::schema::model::*;
+
+/// Objects owned by an extension: a user object that uses one depends on the extension.
+pub(super) async fn extension_members(
+    conn: &mut PgConnection,
+    ids: &mut Ids,
+) -> Result<(), SchemaError> {
+    let sql = "SELECT d.classid::regclass::text, d.objid::int8, e.extname::text \
+                 FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid \
+                WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'"
+        .to_string();
+    for r in rows(conn, "extension members", sql).await? {
+        let w = "extension members";
+        ids.ext_members
+            .insert((get(&r, 0, w)?, get(&r, 1, w)?), get(&r, 2, w)?);
+    }
+    // Types of an extension's tables and arrays of its types are its own too.
+    let sql = "SELECT t.typarray::int8, e.extname::text FROM pg_type t \
+                 JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e' \
+                 JOIN pg_extension e ON e.oid = d.refobjid WHERE t.typarray <> 0"
+        .to_string();
+    for r in rows(conn, "extension array types", sql).await? {
+        let w = "extension array types";
+        ids.ext_members
+            .insert(("pg_type".into(), get(&r, 0, w)?), get(&r, 1, w)?);
+    }
+    Ok(())
+}
+
+/// Rules: a view's `_RETURN` rule stands for the view; any other rule is a fingerprint.
+async fn rules(conn: &mut PgConnection, s: &mut Schema, ids: &mut Ids) -> Result<(), SchemaError> {
+    let sql = format!(
+        "SELECT r.oid::int8, r.ev_class::int8, r.rulename::text, n.nspname::text, c.relname::text, \
+                CASE WHEN r.rulename <> '_RETURN' THEN pg_get_ruledef(r.oid) END \
+           FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class \
+           JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS}"
+    );
+    for r in rows(conn, "rules", sql).await? {
+        let w = "rules";
+        let oid: i64 = get(&r, 0, w)?;
+        match get::<Option<String>>(&r, 5, w)? {
+            None => {
+                if let Some(view) = ids.resolve("pg_class", get(&r, 1, w)?, 0) {
+                    ids.add("pg_rewrite", oid, 0, view);
+                }
+            }
+            Some(def) => {
+                let q = QName::new(&get::<String>(&r, 3, w)?, &get::<String>(&r, 4, w)?);
+                let key = format!("rule {} on {q}", get::<String>(&r, 2, w)?);
+                ids.add("pg_rewrite", oid, 0, Obj::Opaque(key.clone()));
+                s.opaque.insert(key, def);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every dependency between two managed objects (normal, automatic and internal ones; an
+/// object never depends on itself).
+pub(super) async fn depends(
+    conn: &mut PgConnection,
+    s: &mut Schema,
+    ids: &mut Ids,
+) -> Result<(), SchemaError> {
+    rules(conn, s, ids).await?;
+    let sql = "SELECT d.classid::regclass::text, d.objid::int8, d.objsubid, \
+                      d.refclassid::regclass::text, d.refobjid::int8, d.refobjsubid \
+                 FROM pg_depend d WHERE d.deptype IN ('n', 'a', 'i') AND d.objid >= 16384"
+        .to_string();
+    for r in rows(conn, "dependencies", sql).await? {
+        let w = "dependencies";
+        let class: String = get(&r, 0, w)?;
+        let Some(from) = ids.resolve(&class, get(&r, 1, w)?, get(&r, 2, w)?) else {
+            continue;
+        };
+        if matches!(from, Obj::Extension(_)) {
+            continue;
+        }
+        let refclass: String = get(&r, 3, w)?;
+        let Some(to) = ids.resolve(&refclass, get(&r, 4, w)?, get(&r, 5, w)?) else {
+            continue;
+        };
+        if from != to {
+            s.deps.entry(from).or_default().insert(to);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! Typed settings resolved once from the command line (and the env vars clap already read),
+//! plus the few process environment variables clap does not read: the only place that reads
+//! the environment (clippy's `disallowed-methods` holds everything else to it).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use super::cli::Cli;
+use crate::output::Format;
+
+/// What the process environment says beyond clap's own `env =` arguments; read once.
+#[derive(Debug, Clone)]
+pub struct ProcessEnv {
+    /// `NO_COLOR` is set (and not empty).
+    pub no_color: bool,
+    /// `SHADOW_DATABASE_URL` (a secret: never printed); Err when it is not UTF-8.
+    pub shadow_database_url: Result<Option<String>, ()>,
+    /// `SCHEMA_FILE` as set, to tell whether `--schema` came from it.
+    pub schema_file: Option<OsString>,
+    /// `MIGRATOR_INVOKED_AS` (set by admin): how hints name the migrator.
+    pub invoked_as: Option<String>,
+}
+
+impl ProcessEnv {
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the one place that reads the environment"
+    )]
+    pub fn read() -> ProcessEnv {
+        let shadow = match std::env::var("SHADOW_DATABASE_URL") {
+            Ok(u) if !u.trim().is_empty() => Ok(Some(u)),
+            Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => Err(()),
+        };
+        ProcessEnv {
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            shadow_database_url: shadow,
+            schema_file: std::env::var_os("SCHEMA_FILE"),
+            invoked_as: std::env::var("MIGRATOR_INVOKED_AS").ok(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Never printed as is: use `redact::mask_url`.
+    pub database_url: Option<String>,
+    /// SHADOW_DATABASE_URL (a secret); Err when it is not UTF-8.
+    pub shadow_database_url: Result<Option<String>, ()>,
+    /// SCHEMA_FILE as set in the environment.
+    pub schema_file_env: Option<OsString>,
+    pub migrations_dir: PathBuf,
+    pub format: Format,
+    pub verbosity: u8,
+}
+
+impl Settings {
+    pub fn resolve(cli: &Cli, env: &ProcessEnv) -> Settings {
+        Settings {
+            database_url: cli.database_url.clone().filter(|u| !u.trim().is_empty()),
+            shadow_database_url: env.shadow_database_url.clone(),
+            schema_file_env: env.schema_file.clone(),
+            migrations_dir: cli
+                .migrations_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("./migrations")),
+            format: cli.format,
+            verbosity: cli.verbose,
+        }
+    }
+
+    /// The migrations folder as shown in messages.
+    pub fn dir_display(&self) -> String {
+        self.migrations_dir.display().to_string()
+    }
+
+    /// How a file of the migrations folder is shown: as given on the command line, not
+    /// canonicalised (so `./migrations/…` stays short and matches the user's view).
+    pub fn shown(&self, path: &std::path::Path) -> String {
+        match path.file_name() {
+            Some(name) => self.migrations_dir.join(name).display().to_string(),
+            None => path.display().to_string(),
+        }
+    }
+}
