@@ -8,14 +8,26 @@ use clap::{Args, Parser, Subcommand};
 use crate::output::Format;
 use protocol::cli::{DowngradeArgs, MakemigrationsArgs, MigrateArgs, SqlmigrateArgs, StampArgs};
 
+const MAKEMIGRATIONS_HELP: &str = "Files: the migrations folder and schema.sql of your working tree are sent to the migrator in \
+the API container through the Docker API (no bind mount needed), and the new pair is written \
+here by admin, as you, whole or not at all. --schema is a path on this machine. \
+Shadow databases go to SHADOW_DATABASE_URL's server when it is set (a scratch server without \
+durability, like the reference stack's `shadow` service, is 3-5x faster), else to \
+DATABASE_URL's (its role needs CREATEDB).";
+
 const EXAMPLES: &str = "Examples:
   admin db env_check                      what the stack needs, host and container
-  admin db makemigrations -m \"add users\"  new migration pair in ./migrations (yours)
+  admin db makemigrations -m \"add users\"  new migration pair in your migrations folder
   admin --up db migrate                   start the API service if needed, then migrate
   admin db downgrade -1                   revert the newest migration
   admin db history                        every migration and its state
   admin db shell                          a shell in the API container
   echo 'ls migrations' | admin db shell   a script on stdin, no TTY
+
+Files: every db command that reads migrations uses your working tree (the migrations folder
+and schema.sql, sent to the migrator through the Docker API), so what you edited is what
+runs; `--files image` (or `x-admin: {files: image}`) uses the files baked into the API
+image instead, as production deployments do. `current` reads only the database.
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 database unreachable, 4 lock timeout,
 5 migration failed, 6 integrity, 7 invalid input, 8 proof failed, 10 compose,
@@ -55,6 +67,19 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub up: bool,
 
+    /// Where migration files and schema.sql come from: `host` (the default: your working
+    /// tree, sent to the migrator through the Docker API; new migrations are written here) or
+    /// `image` (the files baked into the API image, for production images). Default:
+    /// ADMIN_FILES, `x-admin: {files: …}`, or `host`.
+    #[arg(long = "files", value_enum, value_name = "FROM", global = true)]
+    pub files_from: Option<crate::files::FilesFrom>,
+
+    /// The host's migrations folder (default: ADMIN_MIGRATIONS_DIR, `x-admin: {migrations:
+    /// …}` relative to the project directory, the API service's bind mount of a `…/migrations`
+    /// folder, ./migrations, or <project dir>/migrations).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub migrations_dir: Option<PathBuf>,
+
     /// Output format; `json` prints machine-readable results on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
     pub format: Format,
@@ -85,9 +110,9 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Clone, PartialEq, Subcommand)]
 pub enum DbCommand {
-    /// Write a new migration pair into the bind-mounted migrations folder (as your uid:gid).
-    #[command(after_help = protocol::cli::SHADOW_HELP)]
-    Makemigrations(AdminMakemigrationsArgs),
+    /// Write a new migration pair into your migrations folder, generated from schema.sql.
+    #[command(after_help = MAKEMIGRATIONS_HELP)]
+    Makemigrations(MakemigrationsArgs),
     /// Apply pending migrations (all, or up to VERSION).
     Migrate(MigrateArgs),
     /// Revert migrations: -N steps (default -1), down to VERSION, or `zero`.
@@ -105,15 +130,6 @@ pub enum DbCommand {
     /// Check the variables the stack needs, on the host and in the container (never shows values).
     #[command(name = "env_check", visible_alias = "env-check")]
     EnvCheck,
-}
-
-#[derive(Debug, Clone, PartialEq, Args)]
-pub struct AdminMakemigrationsArgs {
-    #[command(flatten)]
-    pub inner: MakemigrationsArgs,
-    /// Run as this UID:GID in the container (default: your own, so the files are yours).
-    #[arg(long, value_name = "UID:GID")]
-    pub user: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Args)]

@@ -29,6 +29,15 @@ pub enum AdminError {
     )]
     Interrupted { program: String, container: String },
 
+    #[error(
+        "makemigrations writes new files into your working tree; with --files image it can only --check\nhint: run it with the working tree's files: admin --files host db makemigrations -m \"…\""
+    )]
+    ImageMakemigrations,
+
+    /// The migrator's own error, rendered with host paths and `admin db …` commands.
+    #[error("{text}")]
+    Migrator { text: String, code: u8 },
+
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -41,6 +50,8 @@ impl AdminError {
             }
             AdminError::UpFailed { .. } | AdminError::Output(_) => ExitCode::Failure,
             AdminError::Interrupted { .. } => ExitCode::Interrupted,
+            AdminError::ImageMakemigrations => ExitCode::Usage,
+            AdminError::Migrator { code, .. } => ExitCode::External(*code),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod compose;
 pub mod docker;
 pub mod error;
+pub mod files;
 pub mod settings;
 
 // The shared vocabulary, under the paths the modules of this crate use.
@@ -26,6 +27,9 @@ pub fn code_of(e: &(dyn std::error::Error + 'static)) -> Option<ExitCode> {
         return Some(e.exit_code());
     }
     if let Some(e) = e.downcast_ref::<docker::DockerError>() {
+        return Some(e.exit_code());
+    }
+    if let Some(e) = e.downcast_ref::<files::FilesError>() {
         return Some(e.exit_code());
     }
     e.downcast_ref::<error::AdminError>()
@@ -61,20 +65,16 @@ pub async fn run(cli: Cli, env: EnvMap, printer: &Printer) -> anyhow::Result<Exi
             .collect::<Vec<_>>()
             .join(", ")
     ))?;
-    let migrator = |command: MigratorCommand, user: Option<String>| {
-        commands::migrator::run(&settings, &project, printer, command, user)
-    };
+    let migrator =
+        |command: MigratorCommand| commands::migrator::run(&settings, &project, printer, command);
     match db {
-        DbCommand::Makemigrations(a) => {
-            let user = a.user.clone().unwrap_or_else(docker::host_user);
-            migrator(MigratorCommand::Makemigrations(a.inner), Some(user)).await
-        }
-        DbCommand::Migrate(a) => migrator(MigratorCommand::Migrate(a), None).await,
-        DbCommand::Downgrade(a) => migrator(MigratorCommand::Downgrade(a), None).await,
-        DbCommand::History => migrator(MigratorCommand::History, None).await,
-        DbCommand::Current => migrator(MigratorCommand::Current, None).await,
-        DbCommand::Stamp(a) => migrator(MigratorCommand::Stamp(a), None).await,
-        DbCommand::Sqlmigrate(a) => migrator(MigratorCommand::Sqlmigrate(a), None).await,
+        DbCommand::Makemigrations(a) => migrator(MigratorCommand::Makemigrations(a)).await,
+        DbCommand::Migrate(a) => migrator(MigratorCommand::Migrate(a)).await,
+        DbCommand::Downgrade(a) => migrator(MigratorCommand::Downgrade(a)).await,
+        DbCommand::History => migrator(MigratorCommand::History).await,
+        DbCommand::Current => migrator(MigratorCommand::Current).await,
+        DbCommand::Stamp(a) => migrator(MigratorCommand::Stamp(a)).await,
+        DbCommand::Sqlmigrate(a) => migrator(MigratorCommand::Sqlmigrate(a)).await,
         DbCommand::Shell(a) => commands::shell::run(&settings, &project, printer, &a.command).await,
         DbCommand::EnvCheck => commands::env_check::run(&settings, &project, printer).await,
     }

@@ -4,6 +4,7 @@ use clap::Parser;
 
 use admin::cli::Cli;
 use admin::settings::{no_color, process_env};
+use protocol::entry::Errors;
 use protocol::output::Printer;
 
 fn main() -> std::process::ExitCode {
@@ -11,5 +12,9 @@ fn main() -> std::process::ExitCode {
     let env = process_env();
     let printer = Printer::new(cli.format, cli.verbose, no_color(&env));
     protocol::logging::init(cli.verbose);
-    protocol::entry::run(&printer, admin::code_of, admin::run(cli, env, &printer))
+    let errors = Errors {
+        code_of: admin::code_of,
+        diagnose: |_| None,
+    };
+    protocol::entry::run(&printer, errors, admin::run(cli, env, &printer))
 }

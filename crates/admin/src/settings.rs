@@ -15,6 +15,10 @@ pub struct Settings {
     /// The process environment, read once here (values may be secrets: never printed).
     pub os_env: EnvMap,
     pub up: bool,
+    /// `--files`.
+    pub files: Option<crate::files::FilesFrom>,
+    /// `--migrations-dir`.
+    pub migrations_dir: Option<PathBuf>,
     pub format: Format,
     pub verbosity: u8,
 }
@@ -49,6 +53,8 @@ impl Settings {
             cwd,
             os_env,
             up: cli.up,
+            files: cli.files_from,
+            migrations_dir: cli.migrations_dir.clone(),
             format: cli.format,
             verbosity: cli.verbose,
         }

@@ -1,200 +1,192 @@
 //! The migrator's error type: one variant per thing a user can act on, each with its exit code
-//! and a `hint:` line naming the next command.
+//! and its next step. Every error is first a [`Diagnostic`] (files and commands as references);
+//! its text is that diagnostic rendered the migrator's way. In protocol mode the diagnostic
+//! itself goes to admin, which renders it with host paths and `admin db …` commands.
 
-use std::path::PathBuf;
+use protocol::diag::Diagnostic;
+use protocol::text::{Base, FileRef, MigratorNames, Text};
 
 use crate::exit::ExitCode;
+use crate::schema::SchemaError;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum MigratorError {
-    #[error(
-        "no database URL given\nhint: set DATABASE_URL or pass --database-url postgres://USER:PASSWORD@HOST:5432/DB"
-    )]
     NoDatabaseUrl,
-
-    #[error(
-        "cannot connect to the database at {url}: {message}\nhint: check that PostgreSQL is running and DATABASE_URL is right (`admin db env_check` checks the variables)"
-    )]
-    Connect { url: String, message: String },
-
-    #[error("database error while {doing}: {message}")]
-    Database { doing: String, message: String },
-
-    #[error(
-        "timed out after {seconds}s waiting for the migration lock on database {database}, held by {holder}\nhint: wait for the other migration to finish, or raise --lock-timeout (e.g. migrator migrate --lock-timeout 300)"
-    )]
+    Connect {
+        url: String,
+        message: String,
+    },
+    Database {
+        doing: String,
+        message: String,
+    },
     LockTimeout {
         seconds: u64,
         database: String,
         holder: String,
     },
-
-    #[error(
-        "migration {file} failed{position}: {message}\nno changes from this migration were kept (it ran in a transaction){earlier}\nhint: fix the file, then run: migrator migrate"
-    )]
     MigrationFailed {
-        file: String,
+        file: FileRef,
         position: String,
         message: String,
-        earlier: String,
+        /// How many migrations of this run were applied before it.
+        earlier: usize,
     },
-
-    #[error(
-        "no-transaction migration {file} failed{position}: {message}\nits statement ran outside a transaction: check the database state before retrying{detail}\nhint: {hint}"
-    )]
     NoTxMigrationFailed {
-        file: String,
+        file: FileRef,
         position: String,
         message: String,
         /// Further lines (a leftover it made, what an error most likely means).
-        detail: String,
-        hint: String,
+        detail: Text,
+        hint: Text,
     },
-
-    #[error(
-        "no-transaction down migration {file} failed{position}: {message}\nit ran outside a transaction; this migration stays recorded as applied{detail}\nhint: {hint}"
-    )]
     NoTxDowngradeFailed {
-        file: String,
+        file: FileRef,
         position: String,
         message: String,
-        detail: String,
-        hint: String,
+        detail: Text,
+        hint: Text,
     },
-
-    #[error("{what}\nnothing was run\nhint: {repair}")]
-    Leftover { what: String, repair: String },
-
-    #[error(
-        "down migration {file} failed{position}: {message}\nthis migration stays applied\nhint: fix the file, then run: migrator downgrade"
-    )]
+    Leftover {
+        what: Text,
+        repair: Text,
+    },
     DowngradeFailed {
-        file: String,
+        file: FileRef,
         position: String,
         message: String,
     },
-
-    #[error(
-        "migration {file} refused at line {line}, column {column}: {what}\nnothing was run\nhint: {fix}, then run: {retry}"
-    )]
     Refused {
-        file: String,
-        line: usize,
-        column: usize,
+        file: FileRef,
         what: String,
         fix: String,
-        /// The command to run again once the file is fixed.
-        retry: String,
+        /// The command to run again once the file is fixed (arguments after the program).
+        retry: Vec<String>,
     },
-
-    #[error(
-        "applied migration {version} was modified: {file} no longer matches the checksum recorded when it ran\nnothing was run\nhint: restore the file (git checkout -- {file}); to change the schema, add a new migration: migrator makemigrations -m \"…\""
-    )]
-    Modified { version: i64, file: String },
-
-    #[error(
-        "migration {version} ({description}) is applied but its file is missing from {dir}\nnothing was run\nhint: restore the file (e.g. from git), or revert it from the branch that has it"
-    )]
+    Modified {
+        version: i64,
+        file: FileRef,
+    },
     Missing {
         version: i64,
         description: String,
-        dir: String,
+        dir: FileRef,
     },
-
-    #[error(
-        "migration {version} is marked as failed (success = false) in _sqlx_migrations\nnothing was run\nhint: repair the database by hand, then delete the row: DELETE FROM _sqlx_migrations WHERE version = {version}"
-    )]
-    Dirty { version: i64 },
-
-    #[error(
-        "pending migration {file} is older than the newest applied migration {newest}\nnothing was run\nhint: give it a newer version (rename the file), or run: migrator migrate --allow-out-of-order"
-    )]
-    OutOfOrder { file: String, newest: i64 },
-
-    #[error(
-        "cannot read the migrations folder {path}: {source}\nhint: create it with: migrator makemigrations -m init, or pass --migrations-dir"
-    )]
+    Dirty {
+        version: i64,
+    },
+    OutOfOrder {
+        file: FileRef,
+        newest: i64,
+    },
     MigrationsDir {
-        path: PathBuf,
+        dir: FileRef,
         source: std::io::Error,
     },
-
-    #[error("cannot read {path}: {source}")]
     ReadFile {
-        path: PathBuf,
+        file: FileRef,
         source: std::io::Error,
     },
-
-    #[error("cannot write {path}: {source}")]
     WriteFile {
-        path: PathBuf,
+        file: FileRef,
         source: std::io::Error,
     },
-
-    #[error("{path} is not valid UTF-8\nhint: save the file as UTF-8")]
-    NotUtf8 { path: PathBuf },
-
-    #[error(
-        "bad migration file name {path}: expected <VERSION>_<description>.up.sql / .down.sql with an integer VERSION\nhint: rename the file, e.g. 20260101120000_add_users.up.sql"
-    )]
-    BadFileName { path: PathBuf },
-
-    #[error(
-        "two files have version {version}: {first} and {second}\nhint: give one of them a new version (rename it)"
-    )]
+    NotUtf8 {
+        file: FileRef,
+    },
+    BadFileName {
+        file: FileRef,
+    },
     DuplicateVersion {
         version: i64,
-        first: PathBuf,
-        second: PathBuf,
+        first: FileRef,
+        second: FileRef,
     },
-
-    #[error(
-        "{file} has version {version}: no version is left after it (versions are 64-bit integers)\nnothing was written\nhint: give it a timestamp version (rename it, e.g. to 20260101120000_<description>.up.sql), then run: migrator makemigrations"
-    )]
-    NoVersionLeft { file: String, version: i64 },
-
-    #[error(
-        "schema file {path} does not exist (given by {given_by})\nnothing was written\nhint: fix the path (or create the file), then run: migrator makemigrations --schema <FILE>"
-    )]
-    SchemaFileMissing { path: String, given_by: String },
-
-    #[error("{path} has no matching .up.sql file\nhint: add the up file or delete the down file")]
-    OrphanDown { path: PathBuf },
-
-    #[error("{path} would be written outside the migrations folder {dir}")]
-    OutsideDir { path: PathBuf, dir: PathBuf },
-
-    #[error("no migration has version {version}\nhint: list versions with: migrator history")]
-    UnknownVersion { version: i64 },
-
-    #[error(
-        "migration {version} ({description}) has no down file{expected}\nnothing was reverted\nhint: write the down migration, or stamp instead: migrator stamp <VERSION>"
-    )]
+    NoVersionLeft {
+        file: FileRef,
+        version: i64,
+    },
+    SchemaFileMissing {
+        file: FileRef,
+        given_by: String,
+    },
+    OrphanDown {
+        file: FileRef,
+    },
+    OutsideDir {
+        file: FileRef,
+        dir: FileRef,
+    },
+    UnknownVersion {
+        version: i64,
+    },
     NoDownFile {
         version: i64,
         description: String,
-        expected: String,
+        /// Where it was looked for (None: a simple, irreversible migration).
+        expected: Option<FileRef>,
+        /// The applied version below it, which `stamp` would record as current instead
+        /// (None: it is the oldest applied one, or stamping is no answer here).
+        stamp_to: Option<i64>,
     },
-
-    #[error(
-        "cannot go back {steps} step(s): only {applied} migration(s) are applied\nhint: revert everything with: migrator downgrade zero"
-    )]
-    TooManySteps { steps: u32, applied: usize },
-
-    #[error(
-        "migration {version} is already applied\nhint: to go back to it, run: migrator downgrade {version}"
-    )]
-    AlreadyApplied { version: i64 },
-
-    #[error("version {version} is not applied\nhint: list applied versions with: migrator history")]
-    NotApplied { version: i64 },
-
-    #[error("cannot write output: {0}")]
-    Output(#[from] std::io::Error),
-
-    #[error(transparent)]
-    Schema(#[from] crate::schema::SchemaError),
+    TooManySteps {
+        steps: u32,
+        applied: usize,
+    },
+    AlreadyApplied {
+        version: i64,
+    },
+    NotApplied {
+        version: i64,
+    },
+    /// The file bundle on stdin (admin's) cannot be used.
+    Bundle(protocol::bundle::BundleError),
+    Output(std::io::Error),
+    Schema(SchemaError),
 }
+
+impl From<std::io::Error> for MigratorError {
+    fn from(e: std::io::Error) -> Self {
+        MigratorError::Output(e)
+    }
+}
+
+impl From<SchemaError> for MigratorError {
+    fn from(e: SchemaError) -> Self {
+        MigratorError::Schema(e)
+    }
+}
+
+impl From<protocol::bundle::BundleError> for MigratorError {
+    fn from(e: protocol::bundle::BundleError) -> Self {
+        MigratorError::Bundle(e)
+    }
+}
+
+impl std::fmt::Display for MigratorError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.diagnostic().render(&MigratorNames))
+    }
+}
+
+impl std::error::Error for MigratorError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            MigratorError::MigrationsDir { source, .. }
+            | MigratorError::ReadFile { source, .. }
+            | MigratorError::WriteFile { source, .. } => Some(source),
+            MigratorError::Output(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+fn p(s: impl Into<String>) -> Text {
+    Text::plain(s)
+}
+
+/// `makemigrations -m "…"` as a suggested command.
+const MAKE: [&str; 3] = ["makemigrations", "-m", "\"…\""];
 
 impl MigratorError {
     pub fn exit_code(&self) -> ExitCode {
@@ -229,7 +221,335 @@ impl MigratorError {
             | NoDownFile { .. }
             | TooManySteps { .. }
             | AlreadyApplied { .. }
-            | NotApplied { .. } => ExitCode::InvalidInput,
+            | NotApplied { .. }
+            | Bundle(_) => ExitCode::InvalidInput,
         }
     }
+
+    /// The error as data: kind, message and hint with files and commands as references.
+    pub fn diagnostic(&self) -> Diagnostic {
+        use MigratorError::*;
+        let code = self.exit_code().code();
+        let d = |kind: &str, message: Text| Diagnostic::new(code, kind, message);
+        match self {
+            NoDatabaseUrl => d("no_database_url", p("no database URL given")).hint(p(
+                "set DATABASE_URL or pass --database-url postgres://USER:PASSWORD@HOST:5432/DB",
+            )),
+            Connect { url, message } => d(
+                "connect",
+                p(format!("cannot connect to the database at {url}: {message}")),
+            )
+            .hint(p("check that PostgreSQL is running and DATABASE_URL is right")),
+            Database { doing, message } => {
+                d("database", p(format!("database error while {doing}: {message}")))
+            }
+            LockTimeout {
+                seconds,
+                database,
+                holder,
+            } => d(
+                "lock_timeout",
+                p(format!(
+                    "timed out after {seconds}s waiting for the migration lock on database {database}, held by {holder}"
+                )),
+            )
+            .hint(
+                p("wait for the other migration to finish, or raise --lock-timeout (e.g. ")
+                    .cmd(&["migrate", "--lock-timeout", "300"])
+                    .t(")"),
+            ),
+            MigrationFailed {
+                file,
+                position,
+                message,
+                earlier,
+            } => {
+                let earlier = if *earlier > 0 {
+                    format!("; the {earlier} migration(s) before it in this run stay applied")
+                } else {
+                    String::new()
+                };
+                d(
+                    "migration_failed",
+                    p("migration ").file(file.clone()).t(format!(
+                        " failed{position}: {message}\nno changes from this migration were kept (it ran in a transaction){earlier}"
+                    )),
+                )
+                .hint(p("fix the file, then run: ").cmd(&["migrate"]))
+            }
+            NoTxMigrationFailed {
+                file,
+                position,
+                message,
+                detail,
+                hint,
+            } => d(
+                "no_transaction_failed",
+                Text(
+                    p("no-transaction migration ")
+                        .file(file.clone())
+                        .t(format!(
+                            " failed{position}: {message}\nits statement ran outside a transaction: check the database state before retrying"
+                        ))
+                        .0
+                        .into_iter()
+                        .chain(detail.0.clone())
+                        .collect(),
+                ),
+            )
+            .hint(hint.clone()),
+            NoTxDowngradeFailed {
+                file,
+                position,
+                message,
+                detail,
+                hint,
+            } => d(
+                "no_transaction_down_failed",
+                Text(
+                    p("no-transaction down migration ")
+                        .file(file.clone())
+                        .t(format!(
+                            " failed{position}: {message}\nit ran outside a transaction; this migration stays recorded as applied"
+                        ))
+                        .0
+                        .into_iter()
+                        .chain(detail.0.clone())
+                        .collect(),
+                ),
+            )
+            .hint(hint.clone()),
+            Leftover { what, repair } => d(
+                "leftover",
+                Text(what.0.iter().cloned().chain(p("\nnothing was run").0).collect()),
+            )
+            .hint(repair.clone()),
+            DowngradeFailed {
+                file,
+                position,
+                message,
+            } => d(
+                "down_failed",
+                p("down migration ")
+                    .file(file.clone())
+                    .t(format!(" failed{position}: {message}\nthis migration stays applied")),
+            )
+            .hint(p("fix the file, then run: ").cmd(&["downgrade"])),
+            Refused {
+                file,
+                what,
+                fix,
+                retry,
+            } => d(
+                "refused",
+                p("")
+                    .file(file.clone())
+                    .t(format!(" is refused: {what}\nnothing was run")),
+            )
+            .hint(p(format!("{fix}, then run: ")).cmd(retry)),
+            Modified { version, file } => d(
+                "modified",
+                p(format!("applied migration {version} was modified: "))
+                    .file(file.clone())
+                    .t(" no longer matches the checksum recorded when it ran\nnothing was run"),
+            )
+            .hint(
+                p("restore the file (git checkout -- ")
+                    .file(file.clone())
+                    .t("); to change the schema, add a new migration: ")
+                    .cmd(&MAKE),
+            ),
+            Missing {
+                version,
+                description,
+                dir,
+            } => d(
+                "missing",
+                p(format!(
+                    "migration {version} ({description}) is applied but its file is missing from "
+                ))
+                .file(dir.clone())
+                .t("\nnothing was run"),
+            )
+            .hint(p(
+                "restore the file (e.g. from git), or revert it from the branch that has it",
+            )),
+            Dirty { version } => d(
+                "dirty",
+                p(format!(
+                    "migration {version} is marked as failed (success = false) in _sqlx_migrations\nnothing was run"
+                )),
+            )
+            .hint(p(format!(
+                "repair the database by hand, then delete the row: DELETE FROM _sqlx_migrations WHERE version = {version}"
+            ))),
+            OutOfOrder { file, newest } => d(
+                "out_of_order",
+                p("pending migration ")
+                    .file(file.clone())
+                    .t(format!(
+                        " is older than the newest applied migration {newest}\nnothing was run"
+                    )),
+            )
+            .hint(
+                p("give it a newer version (rename the file), or run: ")
+                    .cmd(&["migrate", "--allow-out-of-order"]),
+            ),
+            MigrationsDir { dir, source } => d(
+                "migrations_dir",
+                p("cannot read the migrations folder ")
+                    .file(dir.clone())
+                    .t(format!(": {source}")),
+            )
+            .hint(
+                p("create it with: ")
+                    .cmd(&["makemigrations", "-m", "init"])
+                    .t(", or pass --migrations-dir"),
+            ),
+            ReadFile { file, source } => d(
+                "read_file",
+                p("cannot read ").file(file.clone()).t(format!(": {source}")),
+            ),
+            WriteFile { file, source } => d(
+                "write_file",
+                p("cannot write ").file(file.clone()).t(format!(": {source}")),
+            ),
+            NotUtf8 { file } => d("not_utf8", p("").file(file.clone()).t(" is not valid UTF-8"))
+                .hint(p("save the file as UTF-8")),
+            BadFileName { file } => d(
+                "bad_file_name",
+                p("bad migration file name ").file(file.clone()).t(
+                    ": expected <VERSION>_<description>.up.sql / .down.sql with an integer VERSION",
+                ),
+            )
+            .hint(p("rename the file, e.g. 20260101120000_add_users.up.sql")),
+            DuplicateVersion {
+                version,
+                first,
+                second,
+            } => d(
+                "duplicate_version",
+                p(format!("two files have version {version}: "))
+                    .file(first.clone())
+                    .t(" and ")
+                    .file(second.clone()),
+            )
+            .hint(p("give one of them a new version (rename it)")),
+            NoVersionLeft { file, version } => d(
+                "no_version_left",
+                p("")
+                    .file(file.clone())
+                    .t(format!(
+                        " has version {version}: no version is left after it (versions are 64-bit integers)\nnothing was written"
+                    )),
+            )
+            .hint(
+                p("give it a timestamp version (rename it, e.g. to 20260101120000_<description>.up.sql), then run: ")
+                    .cmd(&["makemigrations"]),
+            ),
+            SchemaFileMissing { file, given_by } => d(
+                "schema_file_missing",
+                p("schema file ")
+                    .file(file.clone())
+                    .t(format!(" does not exist (given by {given_by})\nnothing was written")),
+            )
+            .hint(
+                p("fix the path (or create the file), then run: ")
+                    .cmd(&["makemigrations", "--schema", "<FILE>"]),
+            ),
+            OrphanDown { file } => d(
+                "orphan_down",
+                p("").file(file.clone()).t(" has no matching .up.sql file"),
+            )
+            .hint(p("add the up file or delete the down file")),
+            OutsideDir { file, dir } => d(
+                "outside_dir",
+                p("")
+                    .file(file.clone())
+                    .t(" would be written outside the migrations folder ")
+                    .file(dir.clone()),
+            ),
+            UnknownVersion { version } => d(
+                "unknown_version",
+                p(format!("no migration has version {version}")),
+            )
+            .hint(p("list versions with: ").cmd(&["history"])),
+            NoDownFile {
+                version,
+                description,
+                expected,
+                stamp_to,
+            } => {
+                let mut msg = p(format!("migration {version} ({description}) has no down file"));
+                msg = match expected {
+                    Some(e) => msg.t(" (expected ").file(e.clone()).t(")"),
+                    None => msg.t(" (a simple, irreversible migration: it has only an up file)"),
+                };
+                let hint = match (expected, stamp_to) {
+                    (Some(e), Some(v)) => p("write ")
+                        .file(e.clone())
+                        .t(", or record the database as being at the version below without running anything: ")
+                        .cmd(&["stamp".to_string(), v.to_string()]),
+                    (Some(e), None) => p("write ").file(e.clone()),
+                    (None, Some(v)) => p("record the database as being at the version below without running anything: ")
+                        .cmd(&["stamp".to_string(), v.to_string()]),
+                    (None, None) => p("revert it by hand with a new migration: ")
+                        .cmd(&["makemigrations", "--empty", "-m", "revert"]),
+                };
+                d("no_down_file", msg.t("\nnothing was reverted")).hint(hint)
+            }
+            TooManySteps { steps, applied } => d(
+                "too_many_steps",
+                p(format!(
+                    "cannot go back {steps} step(s): only {applied} migration(s) are applied"
+                )),
+            )
+            .hint(p("revert everything with: ").cmd(&["downgrade", "zero"])),
+            AlreadyApplied { version } => d(
+                "already_applied",
+                p(format!("migration {version} is already applied")),
+            )
+            .hint(p("to go back to it, run: ").cmd(&["downgrade", &version.to_string()])),
+            NotApplied { version } => d(
+                "not_applied",
+                p(format!("version {version} is not applied")),
+            )
+            .hint(p("list applied versions with: ").cmd(&["history"])),
+            Bundle(e) => d("bundle", p(e.to_string())),
+            Output(e) => d("output", p(format!("cannot write output: {e}"))),
+            Schema(e) => e.diagnostic(),
+        }
+    }
+}
+
+/// A file of the migrations folder, by path (as the migrator shows it: its path).
+pub fn migration_ref(path: &std::path::Path) -> FileRef {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    FileRef::new(Base::Migration, name, path.display().to_string())
+}
+
+/// The migrations folder itself.
+pub fn dir_ref(shown: &str) -> FileRef {
+    FileRef::new(Base::MigrationsDir, "", shown)
+}
+
+/// The schema file as shown.
+pub fn schema_ref(shown: &str) -> FileRef {
+    let name = std::path::Path::new(shown)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| shown.to_string());
+    FileRef::new(Base::Schema, name, shown)
+}
+
+/// The first migrator error in an error chain, as data (for protocol mode).
+pub fn diagnose(err: &anyhow::Error) -> Option<Diagnostic> {
+    err.chain().find_map(|c| {
+        c.downcast_ref::<MigratorError>()
+            .map(MigratorError::diagnostic)
+            .or_else(|| c.downcast_ref::<SchemaError>().map(SchemaError::diagnostic))
+    })
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha384};
 
-use super::error::MigratorError;
+use super::error::{MigratorError, migration_ref};
 
 /// One migration version as found on disk.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,10 +58,54 @@ pub fn scan(dir: &Path) -> Result<Vec<LocalMigration>, MigratorError> {
 
 /// [`scan`] for a caller that holds the folder's lock already.
 pub fn scan_unlocked(dir: &Path) -> Result<Vec<LocalMigration>, MigratorError> {
-    let entries = fs::read_dir(dir).map_err(|source| MigratorError::MigrationsDir {
-        path: dir.to_path_buf(),
+    let dir_err = |source| MigratorError::MigrationsDir {
+        dir: crate::error::dir_ref(&dir.display().to_string()),
         source,
-    })?;
+    };
+    let entries = fs::read_dir(dir).map_err(dir_err)?;
+    let mut raw = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(dir_err)?;
+        let path = entry.path();
+        let meta = fs::metadata(&path).map_err(|source| MigratorError::ReadFile {
+            file: migration_ref(&path),
+            source,
+        })?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !meta.is_file() || !is_candidate(&name) {
+            continue;
+        }
+        let bytes = fs::read(&path).map_err(|source| MigratorError::ReadFile {
+            file: migration_ref(&path),
+            source,
+        })?;
+        raw.push((path, bytes));
+    }
+    parse(raw)
+}
+
+/// The migrations of a file bundle (admin's), shown under the folder name the bundle gives.
+pub fn from_bundle(
+    bundle: &protocol::bundle::Bundle,
+) -> Result<Vec<LocalMigration>, MigratorError> {
+    let dir = Path::new(&bundle.migrations_dir);
+    let raw = bundle
+        .migrations
+        .iter()
+        .filter(|f| is_candidate(&f.name))
+        .map(|f| (dir.join(&f.name), f.bytes.clone()))
+        .collect();
+    parse(raw)
+}
+
+/// A name sqlx would look at: `<something>_<something>.sql`.
+fn is_candidate(name: &str) -> bool {
+    name.split_once('_')
+        .is_some_and(|(_, rest)| rest.ends_with(".sql"))
+}
+
+/// Migrations from (path, bytes) of the candidate files, with sqlx's naming rules.
+fn parse(raw: Vec<(PathBuf, Vec<u8>)>) -> Result<Vec<LocalMigration>, MigratorError> {
     struct Part {
         description: String,
         path: PathBuf,
@@ -69,29 +113,17 @@ pub fn scan_unlocked(dir: &Path) -> Result<Vec<LocalMigration>, MigratorError> {
     }
     let mut ups: BTreeMap<i64, (Part, Kind)> = BTreeMap::new();
     let mut downs: BTreeMap<i64, Part> = BTreeMap::new();
-    for entry in entries {
-        let entry = entry.map_err(|source| MigratorError::MigrationsDir {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let path = entry.path();
-        let meta = fs::metadata(&path).map_err(|source| MigratorError::ReadFile {
-            path: path.clone(),
-            source,
-        })?;
-        if !meta.is_file() {
-            continue;
-        }
-        let name = entry.file_name().to_string_lossy().into_owned();
+    for (path, bytes) in raw {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let Some((version, rest)) = name.split_once('_') else {
             continue;
         };
-        if !rest.ends_with(".sql") {
-            continue;
-        }
-        let version: i64 = version
-            .parse()
-            .map_err(|_| MigratorError::BadFileName { path: path.clone() })?;
+        let version: i64 = version.parse().map_err(|_| MigratorError::BadFileName {
+            file: migration_ref(&path),
+        })?;
         let (kind, stem) = if let Some(s) = rest.strip_suffix(".up.sql") {
             (Kind::Up, s)
         } else if let Some(s) = rest.strip_suffix(".down.sql") {
@@ -99,12 +131,9 @@ pub fn scan_unlocked(dir: &Path) -> Result<Vec<LocalMigration>, MigratorError> {
         } else {
             (Kind::Simple, rest.trim_end_matches(".sql"))
         };
-        let bytes = fs::read(&path).map_err(|source| MigratorError::ReadFile {
-            path: path.clone(),
-            source,
+        let sql = String::from_utf8(bytes).map_err(|_| MigratorError::NotUtf8 {
+            file: migration_ref(&path),
         })?;
-        let sql =
-            String::from_utf8(bytes).map_err(|_| MigratorError::NotUtf8 { path: path.clone() })?;
         let part = Part {
             description: stem.replace('_', " "),
             path: path.clone(),
@@ -117,8 +146,8 @@ pub fn scan_unlocked(dir: &Path) -> Result<Vec<LocalMigration>, MigratorError> {
         if let Some(other) = clash {
             return Err(MigratorError::DuplicateVersion {
                 version,
-                first: other,
-                second: path,
+                first: migration_ref(&other),
+                second: migration_ref(&path),
             });
         }
     }
@@ -130,8 +159,8 @@ pub fn scan_unlocked(dir: &Path) -> Result<Vec<LocalMigration>, MigratorError> {
         {
             return Err(MigratorError::DuplicateVersion {
                 version,
-                first: up.path,
-                second: d.path.clone(),
+                first: migration_ref(&up.path),
+                second: migration_ref(&d.path),
             });
         }
         out.push(LocalMigration {
@@ -146,7 +175,9 @@ pub fn scan_unlocked(dir: &Path) -> Result<Vec<LocalMigration>, MigratorError> {
         });
     }
     if let Some((_, orphan)) = downs.into_iter().next() {
-        return Err(MigratorError::OrphanDown { path: orphan.path });
+        return Err(MigratorError::OrphanDown {
+            file: migration_ref(&orphan.path),
+        });
     }
     Ok(out)
 }

@@ -17,6 +17,9 @@
 //! Other INVALID indexes (not made by a migration) are reported too. A build in progress
 //! (its table or index locked by a concurrent build) is not a leftover.
 
+use protocol::text::Text;
+
+use crate::error::migration_ref;
 use pg_query::NodeEnum;
 use pg_query::protobuf::ObjectType;
 use serde::Serialize;
@@ -110,8 +113,8 @@ pub fn of(m: &LocalMigration) -> Option<Created> {
 pub struct Finding {
     /// The migration it belongs to (None: an INVALID index no migration makes).
     pub version: Option<i64>,
-    pub what: String,
-    pub repair: String,
+    pub what: Text,
+    pub repair: Text,
     /// `migrate` must not run while it is there.
     #[serde(skip)]
     pub blocks_migrate: bool,
@@ -119,8 +122,16 @@ pub struct Finding {
 
 impl Finding {
     /// `what`, then the repair (one line, for warnings and JSON).
-    pub fn line(&self) -> String {
-        format!("{}; {}", self.what, self.repair)
+    pub fn line(&self) -> Text {
+        Text(
+            self.what
+                .0
+                .iter()
+                .cloned()
+                .chain(Text::plain("; ").0)
+                .chain(self.repair.0.iter().cloned())
+                .collect(),
+        )
     }
 }
 
@@ -157,11 +168,7 @@ pub fn findings(entries: &[Entry<'_>], indexes: &[IndexState]) -> Vec<Finding> {
         };
         let found: Vec<&IndexState> = indexes.iter().filter(|i| created.matches(i)).collect();
         attributed.extend(found.iter().copied());
-        let file = m
-            .up_path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let file = migration_ref(&m.up_path);
         let v = e.version;
         let applied = e.row.is_some();
         if let Some(bad) = found.iter().find(|i| !i.valid && !i.busy) {
@@ -172,25 +179,30 @@ pub fn findings(entries: &[Entry<'_>], indexes: &[IndexState]) -> Vec<Finding> {
             };
             out.push(Finding {
                 version: Some(v),
-                what: format!(
-                    "index {} is INVALID: a CREATE INDEX CONCURRENTLY of {file} was interrupted or failed (the index is not used by queries and enforces nothing){}",
-                    bad.qualified(),
+                what: Text::plain(format!(
+                    "index {} is INVALID: a CREATE INDEX CONCURRENTLY of ",
+                    bad.qualified()
+                ))
+                .file(file.clone())
+                .t(format!(
+                    " was interrupted or failed (the index is not used by queries and enforces nothing){}",
                     if applied { ", yet the migration is recorded as applied" } else { "" }
-                ),
-                repair: format!("repair with: {}, then run: migrator migrate", psql(&sql)),
+                )),
+                repair: Text::plain(format!("repair with: {}, then run: ", psql(&sql)))
+                    .cmd(&["migrate"]),
                 blocks_migrate: !applied,
             });
         } else if !applied && matches!(e.state, State::Pending | State::OutOfOrder) {
             if let Some(done) = found.iter().find(|i| i.valid && !created.name.is_empty()) {
                 out.push(Finding {
                     version: Some(v),
-                    what: format!(
-                        "index {} exists although {file} is not recorded: a run was interrupted after building it",
-                        done.qualified()
-                    ),
-                    repair: format!(
-                        "if the existing index is what {file} makes, record it: migrator stamp {v}"
-                    ),
+                    what: Text::plain(format!("index {} exists although ", done.qualified()))
+                        .file(file.clone())
+                        .t(" is not recorded: a run was interrupted after building it"),
+                    repair: Text::plain("if the existing index is what ")
+                        .file(file.clone())
+                        .t(" makes, record it: ")
+                        .cmd(&["stamp", &v.to_string()]),
                     blocks_migrate: false,
                 });
             }
@@ -210,18 +222,21 @@ pub fn findings(entries: &[Entry<'_>], indexes: &[IndexState]) -> Vec<Finding> {
                 .is_some_and(drops_index);
             out.push(Finding {
                 version: Some(v),
-                what: format!(
-                    "index {shown} is missing although {file} is recorded as applied{}; deleting its row records the revert, and migrate applies it again",
-                    if reverted {
-                        " (a no-transaction downgrade was interrupted after dropping it)"
-                    } else {
-                        ""
-                    }
-                ),
-                repair: format!(
-                    "repair with: {}, then run: migrator migrate",
+                what: Text::plain(format!("index {shown} is missing although "))
+                    .file(file.clone())
+                    .t(format!(
+                        " is recorded as applied{}; deleting its row records the revert, and migrate applies it again",
+                        if reverted {
+                            " (a no-transaction downgrade was interrupted after dropping it)"
+                        } else {
+                            ""
+                        }
+                    )),
+                repair: Text::plain(format!(
+                    "repair with: {}, then run: ",
                     psql(&format!("DELETE FROM _sqlx_migrations WHERE version = {v}"))
-                ),
+                ))
+                .cmd(&["migrate"]),
                 blocks_migrate: true,
             });
         }
@@ -230,15 +245,15 @@ pub fn findings(entries: &[Entry<'_>], indexes: &[IndexState]) -> Vec<Finding> {
         if !attributed.contains(&i) {
             out.push(Finding {
                 version: None,
-                what: format!(
+                what: Text::plain(format!(
                     "index {} on {} is INVALID (an interrupted or failed CREATE INDEX CONCURRENTLY; not used by queries)",
                     i.qualified(),
                     ident(&i.table)
-                ),
-                repair: format!(
+                )),
+                repair: Text::plain(format!(
                     "repair with: {} (or REINDEX INDEX CONCURRENTLY to keep it)",
                     psql(&format!("DROP INDEX CONCURRENTLY {}", i.qualified()))
-                ),
+                )),
                 blocks_migrate: false,
             });
         }
@@ -252,6 +267,7 @@ mod tests {
     use crate::db::AppliedRow;
     use crate::files::checksum;
     use crate::plan::history;
+    use protocol::text::MigratorNames;
 
     fn m(v: i64, up: &str, down: &str) -> LocalMigration {
         LocalMigration {
@@ -321,27 +337,50 @@ mod tests {
         // Pending, INVALID: blocks, drop it.
         let f = findings(&h, &[idx("t_v", "t", false)]);
         assert_eq!(f.len(), 1);
-        assert!(f[0].blocks_migrate && f[0].repair.contains("DROP INDEX CONCURRENTLY public.t_v"));
+        assert!(
+            f[0].blocks_migrate
+                && f[0]
+                    .repair
+                    .render(&MigratorNames)
+                    .contains("DROP INDEX CONCURRENTLY public.t_v")
+        );
         // Busy (being built right now): nothing.
         let mut building = idx("t_v", "t", false);
         building.busy = true;
         assert!(findings(&h, &[building]).is_empty());
         // Pending, valid: stamp.
         let f = findings(&h, &[idx("t_v", "t", true)]);
-        assert!(!f[0].blocks_migrate && f[0].repair.ends_with("migrator stamp 2"));
+        assert!(
+            !f[0].blocks_migrate
+                && f[0]
+                    .repair
+                    .render(&MigratorNames)
+                    .ends_with("migrator stamp 2")
+        );
         // Applied (the newest), missing: blocks, delete the row.
         let all_rows = vec![row(&ms[0]), row(&ms[1])];
         let h = history(&ms, &all_rows);
         let f = findings(&h, &[]);
-        assert!(f[0].blocks_migrate && f[0].what.contains("downgrade was interrupted"));
+        assert!(
+            f[0].blocks_migrate
+                && f[0]
+                    .what
+                    .render(&MigratorNames)
+                    .contains("downgrade was interrupted")
+        );
         assert!(
             f[0].repair
+                .render(&MigratorNames)
                 .contains("DELETE FROM _sqlx_migrations WHERE version = 2")
         );
         // Applied and present: nothing; another INVALID index: reported on its own.
         let f = findings(&h, &[idx("t_v", "t", true), idx("o'x", "t", false)]);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].version, None);
-        assert!(f[0].repair.contains("'\\''"), "{}", f[0].repair);
+        assert!(
+            f[0].repair.render(&MigratorNames).contains("'\\''"),
+            "{:?}",
+            f[0].repair
+        );
     }
 }

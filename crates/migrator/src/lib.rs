@@ -1,6 +1,10 @@
 //! The `migrator` binary's library: applies, reverts and generates migrations against
 //! PostgreSQL. Never talks to Docker (this crate does not depend on bollard).
 
+// Errors carry their file references (path, name, position) as data for protocol mode; they
+// are built once per failed command, so their size costs nothing that matters.
+#![allow(clippy::result_large_err)]
+
 pub mod commands;
 pub mod db;
 pub mod error;
@@ -34,7 +38,14 @@ pub async fn run(
     env: settings::ProcessEnv,
     printer: &Printer,
 ) -> anyhow::Result<ExitCode> {
-    let settings = Settings::resolve(&cli, &env);
+    let bundle = match cli.bundle {
+        true => Some(
+            protocol::bundle::Bundle::read(std::io::stdin().lock())
+                .map_err(error::MigratorError::from)?,
+        ),
+        false => None,
+    };
+    let settings = Settings::resolve(&cli, &env, bundle);
     let dir = settings.dir_display();
     let code = match &cli.command {
         Command::Makemigrations(a) => commands::makemigrations::run(&settings, printer, a)

@@ -4,17 +4,17 @@ use clap::Parser;
 
 use migrator::settings::ProcessEnv;
 use protocol::cli::Cli;
+use protocol::entry::Errors;
 use protocol::output::Printer;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let env = ProcessEnv::read();
-    let printer =
-        Printer::new(cli.format, cli.verbose, env.no_color).with_invoked_as(env.invoked_as.clone());
+    let printer = Printer::new(cli.format, cli.verbose, env.no_color).with_protocol(cli.protocol);
     protocol::logging::init(cli.verbose);
-    protocol::entry::run(
-        &printer,
-        migrator::code_of,
-        migrator::run(cli, env, &printer),
-    )
+    let errors = Errors {
+        code_of: migrator::code_of,
+        diagnose: migrator::error::diagnose,
+    };
+    protocol::entry::run(&printer, errors, migrator::run(cli, env, &printer))
 }

@@ -3,42 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use super::db::AppliedRow;
-use super::error::MigratorError;
+use super::error::{MigratorError, dir_ref, migration_ref};
 use super::files::LocalMigration;
 
-/// The state of one migration version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum State {
-    /// Applied and the file still matches its checksum.
-    Applied,
-    /// Not applied; newer than every applied migration.
-    Pending,
-    /// Applied, but the file changed since.
-    Modified,
-    /// Applied, but there is no file.
-    Missing,
-    /// Not applied, yet older than the newest applied migration.
-    OutOfOrder,
-    /// A row with success = false (never written by sqlx on Postgres; made by hand).
-    Failed,
-}
-
-impl State {
-    pub fn label(self) -> &'static str {
-        match self {
-            State::Applied => "applied",
-            State::Pending => "pending",
-            State::Modified => "modified",
-            State::Missing => "missing",
-            State::OutOfOrder => "out-of-order",
-            State::Failed => "failed",
-        }
-    }
-}
+pub use protocol::results::State;
 
 /// One line of `history`.
 #[derive(Debug, Clone)]
@@ -103,15 +72,15 @@ pub fn check_integrity(
                     version: e.version,
                     file: e
                         .local
-                        .map(|m| m.up_path.display().to_string())
-                        .unwrap_or_default(),
+                        .map(|m| migration_ref(&m.up_path))
+                        .unwrap_or_else(|| dir_ref(dir)),
                 });
             }
             State::Missing => {
                 return Err(MigratorError::Missing {
                     version: e.version,
                     description: e.description.clone(),
-                    dir: dir.to_string(),
+                    dir: dir_ref(dir),
                 });
             }
             State::OutOfOrder if !allow_out_of_order => {
@@ -124,8 +93,8 @@ pub fn check_integrity(
                 return Err(MigratorError::OutOfOrder {
                     file: e
                         .local
-                        .map(|m| m.up_path.display().to_string())
-                        .unwrap_or_default(),
+                        .map(|m| migration_ref(&m.up_path))
+                        .unwrap_or_else(|| dir_ref(dir)),
                     newest,
                 });
             }
@@ -203,24 +172,35 @@ pub fn to_revert<'a>(
         }
     };
     // Refuse up front when any needed down file is missing: nothing is reverted then.
+    let applied_oldest_first: Vec<i64> = entries
+        .iter()
+        .filter(|e| e.row.is_some())
+        .map(|e| e.version)
+        .collect();
     for e in &chosen {
         let has_down = e.local.is_some_and(|m| m.down_sql.is_some());
         if !has_down {
             let expected = match e.local {
-                Some(m) if m.reversible => format!(
-                    " (expected {})",
-                    m.up_path
-                        .display()
-                        .to_string()
-                        .replace(".up.sql", ".down.sql")
-                ),
-                Some(_) => " (it is a simple, irreversible .sql migration)".to_string(),
-                None => String::new(),
+                Some(m) if m.reversible => {
+                    let name = m
+                        .up_path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().replace(".up.sql", ".down.sql"))
+                        .unwrap_or_default();
+                    Some(migration_ref(&m.up_path.with_file_name(name)))
+                }
+                _ => None,
             };
+            let below = applied_oldest_first
+                .iter()
+                .take_while(|v| **v < e.version)
+                .last()
+                .copied();
             return Err(MigratorError::NoDownFile {
                 version: e.version,
                 description: e.description.clone(),
                 expected,
+                stamp_to: below,
             });
         }
     }

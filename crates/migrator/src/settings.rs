@@ -17,8 +17,6 @@ pub struct ProcessEnv {
     pub shadow_database_url: Result<Option<String>, ()>,
     /// `SCHEMA_FILE` as set, to tell whether `--schema` came from it.
     pub schema_file: Option<OsString>,
-    /// `MIGRATOR_INVOKED_AS` (set by admin): how hints name the migrator.
-    pub invoked_as: Option<String>,
 }
 
 impl ProcessEnv {
@@ -36,7 +34,6 @@ impl ProcessEnv {
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             shadow_database_url: shadow,
             schema_file: std::env::var_os("SCHEMA_FILE"),
-            invoked_as: std::env::var("MIGRATOR_INVOKED_AS").ok(),
         }
     }
 }
@@ -49,21 +46,29 @@ pub struct Settings {
     pub shadow_database_url: Result<Option<String>, ()>,
     /// SCHEMA_FILE as set in the environment.
     pub schema_file_env: Option<OsString>,
+    /// The files admin sent (`--bundle`): used instead of the migrations folder and schema.sql.
+    pub bundle: Option<protocol::bundle::Bundle>,
     pub migrations_dir: PathBuf,
     pub format: Format,
     pub verbosity: u8,
 }
 
 impl Settings {
-    pub fn resolve(cli: &Cli, env: &ProcessEnv) -> Settings {
+    pub fn resolve(
+        cli: &Cli,
+        env: &ProcessEnv,
+        bundle: Option<protocol::bundle::Bundle>,
+    ) -> Settings {
+        let dir = match &bundle {
+            Some(b) => Some(PathBuf::from(&b.migrations_dir)),
+            None => cli.migrations_dir.clone(),
+        };
         Settings {
+            bundle,
             database_url: cli.database_url.clone().filter(|u| !u.trim().is_empty()),
             shadow_database_url: env.shadow_database_url.clone(),
             schema_file_env: env.schema_file.clone(),
-            migrations_dir: cli
-                .migrations_dir
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("./migrations")),
+            migrations_dir: dir.unwrap_or_else(|| PathBuf::from("./migrations")),
             format: cli.format,
             verbosity: cli.verbose,
         }
@@ -72,6 +77,20 @@ impl Settings {
     /// The migrations folder as shown in messages.
     pub fn dir_display(&self) -> String {
         self.migrations_dir.display().to_string()
+    }
+
+    /// The migrations folder as a file reference.
+    pub fn dir_ref(&self) -> protocol::text::FileRef {
+        crate::error::dir_ref(&self.dir_display())
+    }
+
+    /// A file of the migrations folder as a file reference (shown as [`Settings::shown`]).
+    pub fn file_ref(&self, path: &std::path::Path) -> protocol::text::FileRef {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        protocol::text::FileRef::new(protocol::text::Base::Migration, name, self.shown(path))
     }
 
     /// How a file of the migrations folder is shown: as given on the command line, not

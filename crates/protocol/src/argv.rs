@@ -70,6 +70,12 @@ pub fn to_argv(cli: &Cli) -> Vec<String> {
     for _ in 0..cli.verbose {
         argv.push("-v".into());
     }
+    if cli.bundle {
+        argv.push("--bundle".into());
+    }
+    if cli.protocol {
+        argv.push("--protocol".into());
+    }
     match &cli.command {
         Command::Makemigrations(a) => {
             argv.push("makemigrations".into());
@@ -220,12 +226,16 @@ mod tests {
             dir in proptest::option::of("[a-zA-Z0-9_./ -]{1,30}"),
             json in any::<bool>(),
             verbose in 0u8..4,
+            bundle in any::<bool>(),
+            protocol in any::<bool>(),
         ) {
             let cli = Cli {
                 database_url: url,
                 migrations_dir: dir.map(PathBuf::from),
                 format: if json { Format::Json } else { Format::Text },
                 verbose,
+                bundle,
+                protocol,
                 command,
             };
             let mut argv = vec!["migrator".to_string()];

@@ -29,6 +29,17 @@ pub struct Cli {
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
+    /// Read the migration files and schema.sql from a file bundle on stdin (what `admin`
+    /// sends from the developer's working tree) instead of the file system; makemigrations then
+    /// returns the new pair instead of writing it.
+    #[arg(long, global = true)]
+    pub bundle: bool,
+
+    /// Speak the admin protocol: stdout carries one JSON message per line (progress events,
+    /// status, warnings, the outcome, an error as data); used by `admin`.
+    #[arg(long, global = true)]
+    pub protocol: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }

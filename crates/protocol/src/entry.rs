@@ -3,16 +3,21 @@
 
 use std::future::Future;
 
+use crate::diag::Diagnostic;
 use crate::exit::{self, ExitCode};
 use crate::output::Printer;
+use crate::text::Text;
 
-/// Runs `command` to completion and returns the process exit code (`code_of` maps the binary's
-/// own error types to their codes).
-pub fn run<F>(
-    printer: &Printer,
-    code_of: fn(&(dyn std::error::Error + 'static)) -> Option<ExitCode>,
-    command: F,
-) -> std::process::ExitCode
+/// What a binary knows about its own errors.
+pub struct Errors {
+    /// The exit code of one of its error types.
+    pub code_of: fn(&(dyn std::error::Error + 'static)) -> Option<ExitCode>,
+    /// The first of its errors in a chain as data (protocol mode sends it instead of text).
+    pub diagnose: fn(&anyhow::Error) -> Option<Diagnostic>,
+}
+
+/// Runs `command` to completion and returns the process exit code.
+pub fn run<F>(printer: &Printer, errors: Errors, command: F) -> std::process::ExitCode
 where
     F: Future<Output = anyhow::Result<ExitCode>>,
 {
@@ -27,11 +32,26 @@ where
     match result {
         Ok(code) => code.into(),
         Err(err) => {
-            // If stderr itself is gone there is nobody left to tell.
-            if printer.error(&err).is_err() {
+            let code = exit::of(&err, errors.code_of);
+            let printed = if printer.is_protocol() {
+                let d = (errors.diagnose)(&err).unwrap_or_else(|| {
+                    // Not one of ours (an I/O error writing output, …): its text, as is.
+                    let text = err
+                        .chain()
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .join(": ");
+                    Diagnostic::new(code.code(), "other", Text::plain(text))
+                });
+                printer.diagnostic(&d)
+            } else {
+                printer.error(&err)
+            };
+            // If the output itself is gone there is nobody left to tell.
+            if printed.is_err() {
                 return ExitCode::Failure.into();
             }
-            exit::of(&err, code_of).into()
+            code.into()
         }
     }
 }

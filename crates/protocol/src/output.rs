@@ -3,8 +3,15 @@
 //! on a terminal. Nothing else in the crate writes to stdout/stderr.
 
 use std::io::{IsTerminal, Write};
+use std::sync::Arc;
 
 use serde::Serialize;
+
+use crate::argv::Event;
+use crate::diag::Diagnostic;
+use crate::message::Message;
+use crate::results::{Line, Outcome};
+use crate::text::{MigratorNames, Names, Text};
 
 /// `--format` of both binaries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
@@ -18,14 +25,26 @@ pub enum Format {
 }
 
 /// Where all output goes through.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Printer {
     format: Format,
     verbosity: u8,
     color: bool,
     stderr_tty: bool,
-    /// How users invoke the migrator here (`admin db` when run by admin): hints name it.
-    invoked_as: Option<String>,
+    /// How this side shows files and commands.
+    names: Arc<dyn Names + Send + Sync>,
+    /// Protocol mode: everything on stdout as one JSON [`Message`] per line.
+    protocol: bool,
+}
+
+impl std::fmt::Debug for Printer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Printer")
+            .field("format", &self.format)
+            .field("verbosity", &self.verbosity)
+            .field("protocol", &self.protocol)
+            .finish()
+    }
 }
 
 impl Printer {
@@ -38,14 +57,87 @@ impl Printer {
             verbosity,
             color: stderr_tty && !no_color,
             stderr_tty,
-            invoked_as: None,
+            names: Arc::new(MigratorNames),
+            protocol: false,
         }
     }
 
-    /// Hints that say `migrator …` will say `<name> …` instead (e.g. `admin db migrate`).
-    pub fn with_invoked_as(mut self, name: Option<String>) -> Self {
-        self.invoked_as = name.filter(|n| !n.trim().is_empty());
+    /// The same printer showing files and commands the way `names` does.
+    pub fn with_names(mut self, names: Arc<dyn Names + Send + Sync>) -> Self {
+        self.names = names;
         self
+    }
+
+    /// The same printer in protocol mode (see [`crate::message`]).
+    pub fn with_protocol(mut self, protocol: bool) -> Self {
+        self.protocol = protocol;
+        self
+    }
+
+    pub fn is_protocol(&self) -> bool {
+        self.protocol
+    }
+
+    pub fn names(&self) -> &dyn Names {
+        self.names.as_ref()
+    }
+
+    /// One protocol message on stdout.
+    fn message(&self, m: &Message) -> std::io::Result<()> {
+        self.data(&m.line())
+    }
+
+    /// A command's outcome: protocol message, JSON document or text lines.
+    pub fn report(&self, outcome: &Outcome) -> std::io::Result<()> {
+        if self.protocol {
+            return self.message(&Message::Result {
+                outcome: outcome.clone(),
+            });
+        }
+        if self.format == Format::Json {
+            return self.json(&outcome.json(self.names()));
+        }
+        for line in outcome.text(self.names()) {
+            match line {
+                Line::Data(l) => self.data(&l)?,
+                Line::Status(l) => self.status(&l)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// A progress event: protocol message, or one JSON line.
+    pub fn event(&self, e: &Event) -> std::io::Result<()> {
+        if self.protocol {
+            return self.message(&Message::Event { event: e.clone() });
+        }
+        self.json(e)
+    }
+
+    /// A status line with file and command references.
+    pub fn note(&self, text: &Text) -> std::io::Result<()> {
+        if self.protocol {
+            return self.message(&Message::Status { text: text.clone() });
+        }
+        self.status(&text.render(self.names()))
+    }
+
+    /// A warning with file and command references.
+    pub fn warn_text(&self, text: &Text) -> std::io::Result<()> {
+        if self.protocol {
+            return self.message(&Message::Warning { text: text.clone() });
+        }
+        self.warn(&text.render(self.names()))
+    }
+
+    /// An error as data (protocol mode), or rendered (`error: …`, `hint: …` last).
+    pub fn diagnostic(&self, d: &Diagnostic) -> std::io::Result<()> {
+        if self.protocol {
+            return self.message(&Message::Error {
+                diagnostic: d.clone(),
+            });
+        }
+        self.error(&anyhow::anyhow!(d.render(self.names())))
     }
 
     pub fn format(&self) -> Format {
@@ -90,6 +182,11 @@ impl Printer {
 
     /// A status line on stderr (suppressed in JSON mode only when it is chatter: callers decide).
     pub fn status(&self, line: &str) -> std::io::Result<()> {
+        if self.protocol {
+            return self.message(&Message::Status {
+                text: Text::plain(line),
+            });
+        }
         let mut err = std::io::stderr().lock();
         writeln!(err, "{line}")
     }
@@ -105,6 +202,11 @@ impl Printer {
 
     /// `warning: …` on stderr.
     pub fn warn(&self, line: &str) -> std::io::Result<()> {
+        if self.protocol {
+            return self.message(&Message::Warning {
+                text: Text::plain(line),
+            });
+        }
         let label = self.paint("warning:", "33");
         self.status(&format!("{label} {line}"))
     }
@@ -123,10 +225,6 @@ impl Printer {
             }
         }
         for hint in hints {
-            let hint = match &self.invoked_as {
-                Some(name) => hint.replace("migrator ", &format!("{name} ")),
-                None => hint,
-            };
             writeln!(out, "{} {hint}", self.paint("hint:", "36"))?;
         }
         Ok(())

@@ -34,8 +34,8 @@ impl<'p> Progress<'p> {
         total: usize,
     ) -> std::io::Result<Self> {
         let mut bar = None;
-        if printer.format() == Format::Json {
-            printer.json(&Event::Start { direction, total })?;
+        if printer.format() == Format::Json || printer.is_protocol() {
+            printer.event(&Event::Start { direction, total })?;
         } else if printer.is_tty() && total > 0 {
             let b = ProgressBar::new(total as u64);
             let style = ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
@@ -51,18 +51,17 @@ impl<'p> Progress<'p> {
     }
 
     pub fn running(&self, version: i64, description: &str, index: usize) -> std::io::Result<()> {
-        match (&self.bar, self.printer.format()) {
-            (_, Format::Json) => self.printer.json(&Event::Running {
+        if self.printer.format() == Format::Json || self.printer.is_protocol() {
+            return self.printer.event(&Event::Running {
                 version,
                 description: description.to_string(),
                 index,
-            }),
-            (Some(bar), _) => {
-                bar.set_message(format!("{version} {description}"));
-                Ok(())
-            }
-            (None, _) => Ok(()),
+            });
         }
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{version} {description}"));
+        }
+        Ok(())
     }
 
     pub fn finished(&self, version: i64, description: &str, took: Duration) -> std::io::Result<()> {
@@ -70,10 +69,10 @@ impl<'p> Progress<'p> {
             Direction::Up => "applied",
             Direction::Down => "reverted",
         };
-        if self.printer.format() == Format::Json {
+        if self.printer.format() == Format::Json || self.printer.is_protocol() {
             let description = description.to_string();
             let duration_ms = ms(took);
-            return self.printer.json(&match self.direction {
+            return self.printer.event(&match self.direction {
                 Direction::Up => Event::Applied {
                     version,
                     description,
@@ -101,8 +100,8 @@ impl<'p> Progress<'p> {
         if let Some(bar) = &self.bar {
             bar.abandon();
         }
-        if self.printer.format() == Format::Json {
-            self.printer.json(&Event::Failed {
+        if self.printer.format() == Format::Json || self.printer.is_protocol() {
+            self.printer.event(&Event::Failed {
                 version,
                 description: description.to_string(),
                 error: error.to_string(),
@@ -115,8 +114,8 @@ impl<'p> Progress<'p> {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-        if self.printer.format() == Format::Json {
-            return self.printer.json(&Event::Done {
+        if self.printer.format() == Format::Json || self.printer.is_protocol() {
+            return self.printer.event(&Event::Done {
                 direction: self.direction,
                 count,
                 duration_ms: ms(took),

@@ -1,44 +1,114 @@
-//! The db commands that map one-to-one onto the migrator's: builds the migrator's own CLI value,
-//! renders it to argv through the typed protocol and runs it in the API container. `migrate` and
-//! `downgrade` ask for JSON events and draw the progress here (bar on a TTY, lines otherwise).
+//! The db commands that map one-to-one onto the migrator's. admin fills the migrator's own CLI
+//! value, renders it to argv through the typed protocol and runs it in the API container with
+//! `--protocol` (and, with the working tree's files, `--bundle`: the files go on the exec's
+//! stdin). The migrator answers with one JSON message per line; admin renders every one of them
+//! itself — progress, status, warnings, the outcome, an error — with host paths and `admin db …`
+//! commands, and writes a generated pair on the host.
 
-use std::path::PathBuf;
+use std::sync::Arc;
+
+use protocol::argv::{self, Event};
+use protocol::cli::{Cli as MigratorCli, Command};
+use protocol::diag::Diagnostic;
+use protocol::message::Message;
+use protocol::progress::Progress;
+use protocol::results::Outcome;
+use protocol::text::{Base, FileRef, Text};
 
 use crate::compose::Project;
 use crate::docker::{self, ExecMode, ExecOutcome, ExecRequest, ExecStdin, LineSink};
 use crate::error::AdminError;
 use crate::exit::ExitCode;
+use crate::files::{self, FilesFrom, HostFiles, HostNames};
 use crate::output::{Format, Printer};
 use crate::settings::Settings;
-use protocol::argv::{self, Event};
-use protocol::cli::{Cli as MigratorCli, Command};
-use protocol::progress::Progress;
+
+/// Whether the command reads the migrations (and then gets the files), and schema.sql.
+fn needs_files(command: &Command) -> (bool, bool) {
+    match command {
+        Command::Makemigrations(_) => (true, true),
+        Command::Current => (false, false),
+        _ => (true, false),
+    }
+}
 
 /// Runs `command` through the migrator in the API container.
 pub async fn run(
     settings: &Settings,
     project: &Project,
     printer: &Printer,
-    command: Command,
-    user: Option<String>,
+    mut command: Command,
 ) -> anyhow::Result<ExitCode> {
-    let target = super::target(settings, project, printer).await?;
-    let progress = settings.format == Format::Text
-        && match &command {
-            Command::Migrate(a) => !a.dry_run,
-            Command::Downgrade(a) => !a.dry_run,
-            _ => false,
-        };
-    let is_makemigrations = matches!(command, Command::Makemigrations(_));
+    let from = files::mode(
+        settings.files,
+        settings.os_env.get("ADMIN_FILES").map(String::as_str),
+        project,
+    )?;
+    let (reads, schema) = needs_files(&command);
+    let schema_arg = match &command {
+        Command::Makemigrations(a) => a.schema.clone().map(|p| {
+            let by_env = settings
+                .os_env
+                .get("SCHEMA_FILE")
+                .is_some_and(|v| std::path::Path::new(v) == p);
+            (p, if by_env { "SCHEMA_FILE" } else { "--schema" })
+        }),
+        _ => None,
+    };
+    let host = (from == FilesFrom::Host && reads).then(|| {
+        files::locate(
+            project,
+            &settings.cwd,
+            settings.migrations_dir.as_deref(),
+            settings
+                .os_env
+                .get("ADMIN_MIGRATIONS_DIR")
+                .map(String::as_str),
+            schema_arg.as_ref().map(|(p, by)| (p.as_path(), *by)),
+        )
+    });
+    if from == FilesFrom::Image && matches!(&command, Command::Makemigrations(a) if !a.check) {
+        return Err(AdminError::ImageMakemigrations.into());
+    }
+    let printer = printer.clone().with_names(Arc::new(HostNames {
+        files: host.clone(),
+    }));
+    // makemigrations holds the host folder from the bundle to the written pair.
+    let _lock = match (&host, &command) {
+        (Some(h), Command::Makemigrations(a)) if !a.check => Some(h.lock_for_writing()?),
+        _ => None,
+    };
+    let stdin = match &host {
+        Some(h) => {
+            let (bundle, notes) = h.bundle(schema)?;
+            for n in notes {
+                printer.warn(&n)?;
+            }
+            printer.verbose(&format!(
+                "sending {} file(s) from {}{}",
+                bundle.migrations.len(),
+                h.dir_shown,
+                if schema {
+                    format!(" and {}", h.schema_shown)
+                } else {
+                    String::new()
+                }
+            ))?;
+            ExecStdin::Bytes(bundle.to_json().map_err(files::FilesError::Bundle)?)
+        }
+        None => ExecStdin::Closed,
+    };
+    if let (Some(_), Command::Makemigrations(a)) = (&host, &mut command) {
+        a.schema = None; // a host path: it travels in the bundle
+    }
+    let target = super::target(settings, project, &printer).await?;
     let cli = MigratorCli {
         database_url: None,
         migrations_dir: None,
-        format: if progress {
-            Format::Json
-        } else {
-            settings.format
-        },
+        format: Format::Text,
         verbose: settings.verbosity,
+        bundle: host.is_some(),
+        protocol: true,
         command,
     };
     let mut argv = vec![project.migrator.clone()];
@@ -48,40 +118,40 @@ pub async fn run(
         target.container.name,
         argv.join(" ")
     ))?;
-    let mut env = vec!["MIGRATOR_INVOKED_AS=admin db".to_string()];
+    let mut env = Vec::new();
     if settings.os_env.contains_key("NO_COLOR") {
         env.push("NO_COLOR=1".to_string());
     }
     let request = ExecRequest {
         argv,
         env,
-        user,
+        user: None,
         working_dir: None,
-        mode: ExecMode::Streamed {
-            stdin: ExecStdin::Closed,
-        },
+        mode: ExecMode::Streamed { stdin },
     };
     let container = target.container.name.clone();
-    let outcome = if progress {
-        let mut bar: Option<Progress<'_>> = None;
+    let mut session = Session {
+        printer: &printer,
+        host: host.as_ref(),
+        bar: None,
+        error: None,
+        failed: None,
+    };
+    let outcome = {
         let mut sink = LineSink::new(
-            |line: &str| render_event(printer, &mut bar, line),
+            |line: &str| session.line(line),
             |bytes: &[u8]| printer.raw_stderr(bytes),
         );
-        docker::exec(&target.docker, &container, request, &mut sink).await?
-    } else if is_makemigrations && settings.format == Format::Text {
-        let mounts = mount_map(project, settings);
-        let mut sink = LineSink::new(
-            |line: &str| printer.data(&host_path(&mounts, line)),
-            |bytes: &[u8]| printer.raw_stderr(bytes),
-        );
-        docker::exec(&target.docker, &container, request, &mut sink).await?
-    } else {
-        let mut sink = super::Passthrough(printer);
         docker::exec(&target.docker, &container, request, &mut sink).await?
     };
+    if let Some(e) = session.failed.take() {
+        return Err(e.into());
+    }
     match outcome {
-        ExecOutcome::Exited(_) => Ok(outcome.exit_code()),
+        ExecOutcome::Exited(_) => match session.error.take() {
+            Some(d) => Err(remote(&printer, project, d).into()),
+            None => Ok(outcome.exit_code()),
+        },
         ExecOutcome::Interrupted => Err(AdminError::Interrupted {
             program: project.migrator.clone(),
             container,
@@ -90,115 +160,156 @@ pub async fn run(
     }
 }
 
-/// Turns one JSON event line of the migrator into progress output; other lines pass through.
-fn render_event<'p>(
+/// The migrator's error as admin shows it: host paths, `admin db …` commands, and, where the
+/// way out differs through admin, admin's own hint.
+fn remote(printer: &Printer, project: &Project, mut d: Diagnostic) -> AdminError {
+    let service = &project.service;
+    match d.kind.as_str() {
+        "no_database_url" => {
+            d.hint = Some(
+                Text::plain(format!(
+                    "the {service} container has no DATABASE_URL: set it in the service's environment (`environment:` or `env_file:`), recreate the container, then check with: "
+                ))
+                .cmd(&["env_check"]),
+            );
+        }
+        "connect" => {
+            d.hint = Some(
+                Text::plain(format!(
+                    "check that PostgreSQL is running and reachable from the {service} container, and that DATABASE_URL is right (check with: "
+                ))
+                .cmd(&["env_check"])
+                .t(")"),
+            );
+        }
+        _ => {}
+    }
+    AdminError::Migrator {
+        text: d.render(printer.names()),
+        code: d.code,
+    }
+}
+
+/// What one migrator run sent so far.
+struct Session<'p> {
     printer: &'p Printer,
-    bar: &mut Option<Progress<'p>>,
-    line: &str,
-) -> std::io::Result<()> {
-    let Ok(event) = serde_json::from_str::<Event>(line) else {
-        return printer.data(line);
-    };
-    match event {
-        Event::Start { direction, total } => {
-            *bar = Some(Progress::start(printer, direction, total)?);
+    host: Option<&'p HostFiles>,
+    bar: Option<Progress<'p>>,
+    error: Option<Diagnostic>,
+    /// A failure of admin's own while handling the stream (writing the pair).
+    failed: Option<files::FilesError>,
+}
+
+impl<'p> Session<'p> {
+    /// One line of the migrator's stdout.
+    fn line(&mut self, line: &str) -> std::io::Result<()> {
+        let Ok(message) = serde_json::from_str::<Message>(line) else {
+            // Not the protocol (an old migrator, or a stray print): show it, don't lose it.
+            return self.printer.raw_stderr(format!("{line}\n").as_bytes());
+        };
+        match message {
+            Message::Event { event } => self.event(event),
+            Message::Status { text } => self.printer.note(&text),
+            Message::Warning { text } => self.printer.warn_text(&text),
+            Message::Error { diagnostic } => {
+                self.error = Some(diagnostic);
+                Ok(())
+            }
+            Message::Result { outcome } => self.outcome(outcome),
         }
-        Event::Running {
+    }
+
+    fn outcome(&mut self, outcome: Outcome) -> std::io::Result<()> {
+        let Outcome::Generated {
             version,
             description,
-            index,
-        } => {
-            if let Some(p) = bar {
-                p.running(version, &description, index)?;
+            up,
+            down,
+        } = outcome
+        else {
+            return self.printer.report(&outcome);
+        };
+        let Some(host) = self.host else {
+            return self.printer.report(&Outcome::Generated {
+                version,
+                description,
+                up,
+                down,
+            });
+        };
+        match host.write_pair(version, &up, &down) {
+            Ok((up_shown, down_shown)) => {
+                let file = |name: &str, shown: String| FileRef::new(Base::Migration, name, shown);
+                self.printer.report(&Outcome::Created {
+                    version,
+                    description,
+                    up: file(&up.name, up_shown),
+                    down: file(&down.name, down_shown),
+                })
+            }
+            Err(e) => {
+                self.failed = Some(e);
+                Ok(())
             }
         }
-        Event::Applied {
-            version,
-            description,
-            duration_ms,
+    }
+
+    /// Progress events: JSON lines in JSON mode, else a bar on a terminal or one line each.
+    fn event(&mut self, event: Event) -> std::io::Result<()> {
+        if self.printer.format() == Format::Json {
+            return self.printer.event(&event);
         }
-        | Event::Reverted {
-            version,
-            description,
-            duration_ms,
-        } => {
-            if let Some(p) = bar {
-                let took = std::time::Duration::from_secs_f64(duration_ms.max(0.0) / 1000.0);
-                p.finished(version, &description, took)?;
+        match event {
+            Event::Start { direction, total } => {
+                self.bar = Some(Progress::start(self.printer, direction, total)?);
             }
-        }
-        Event::Failed {
-            version,
-            description,
-            error,
-        } => {
-            if let Some(p) = bar {
-                p.failed(version, &description, &error)?;
+            Event::Running {
+                version,
+                description,
+                index,
+            } => {
+                if let Some(p) = &self.bar {
+                    p.running(version, &description, index)?;
+                }
             }
-        }
-        Event::Done {
-            count, duration_ms, ..
-        } => {
-            if let Some(p) = bar.take() {
-                if count == 0 {
-                    printer.status("No migrations to apply.")?;
-                } else {
+            Event::Applied {
+                version,
+                description,
+                duration_ms,
+            }
+            | Event::Reverted {
+                version,
+                description,
+                duration_ms,
+            } => {
+                if let Some(p) = &self.bar {
                     let took = std::time::Duration::from_secs_f64(duration_ms.max(0.0) / 1000.0);
-                    p.done(count, took)?;
+                    p.finished(version, &description, took)?;
+                }
+            }
+            Event::Failed {
+                version,
+                description,
+                error,
+            } => {
+                if let Some(p) = &self.bar {
+                    p.failed(version, &description, &error)?;
+                }
+            }
+            Event::Done {
+                count, duration_ms, ..
+            } => {
+                if let Some(p) = self.bar.take() {
+                    if count == 0 {
+                        self.printer.status("No migrations to apply.")?;
+                    } else {
+                        let took =
+                            std::time::Duration::from_secs_f64(duration_ms.max(0.0) / 1000.0);
+                        p.done(count, took)?;
+                    }
                 }
             }
         }
-    }
-    Ok(())
-}
-
-/// Bind mounts of the API service: container path → host path as the user sees it.
-fn mount_map(project: &Project, settings: &Settings) -> Vec<(String, PathBuf)> {
-    project
-        .service_config
-        .bind_mounts()
-        .into_iter()
-        .map(|m| {
-            let host = m
-                .host
-                .strip_prefix(&settings.cwd)
-                .map(PathBuf::from)
-                .unwrap_or(m.host.clone());
-            (m.container.trim_end_matches('/').to_string(), host)
-        })
-        .collect()
-}
-
-/// A path printed by the migrator inside the container, as the same file on the host.
-fn host_path(mounts: &[(String, PathBuf)], line: &str) -> String {
-    for (container, host) in mounts {
-        if let Some(rest) = line.strip_prefix(container.as_str())
-            && rest.starts_with('/')
-        {
-            return host
-                .join(rest.trim_start_matches('/'))
-                .display()
-                .to_string();
-        }
-    }
-    line.to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn container_paths_become_host_paths() {
-        let mounts = vec![("/app/migrations".to_string(), PathBuf::from("migrations"))];
-        assert_eq!(
-            host_path(&mounts, "/app/migrations/1_a.up.sql"),
-            "migrations/1_a.up.sql"
-        );
-        assert_eq!(
-            host_path(&mounts, "/app/migrationsX/1"),
-            "/app/migrationsX/1"
-        );
-        assert_eq!(host_path(&mounts, "other"), "other");
+        Ok(())
     }
 }

@@ -110,11 +110,16 @@ impl Cx<'_> {
             match key.as_str() {
                 "service" => x.service = self.opt_text(value, &path)?,
                 "migrator" => x.migrator = self.opt_text(value, &path)?,
+                "migrations" => x.migrations = self.opt_text(value, &path)?,
+                "schema" => x.schema = self.opt_text(value, &path)?,
+                "files" => x.files = self.opt_text(value, &path)?,
                 _ => {
                     return Err(self.err(
                         value,
                         &path,
-                        format!("unknown key `{key}` (x-admin knows `service` and `migrator`)"),
+                        format!(
+                            "unknown key `{key}` (x-admin knows `service`, `migrator`, `migrations`, `schema` and `files`)"
+                        ),
                     ));
                 }
             }

@@ -21,6 +21,12 @@ pub struct FileModel {
 pub struct XAdmin {
     pub service: Option<String>,
     pub migrator: Option<String>,
+    /// The host's migrations folder (relative to the project directory).
+    pub migrations: Option<String>,
+    /// The host's schema.sql (relative to the project directory).
+    pub schema: Option<String>,
+    /// `host` (the working tree, the default) or `image` (the files in the API image).
+    pub files: Option<String>,
 }
 
 /// What `admin` needs to know about a service.
@@ -204,7 +210,10 @@ mod tests {
             base.x_admin,
             Some(XAdmin {
                 service: Some("web".into()),
-                migrator: None
+                migrator: None,
+                migrations: None,
+                schema: None,
+                files: None,
             })
         );
         let api = svc(&base, "api");

@@ -51,6 +51,8 @@ pub struct Project {
     pub services: Vec<String>,
     /// The migrator command in the container.
     pub migrator: String,
+    /// The `x-admin` extension (merged over the Compose files).
+    pub x_admin: super::model::XAdmin,
     /// Variables the API service uses without a default (`${VAR}`, `$VAR`, `${VAR:?…}`).
     pub required_variables: BTreeSet<String>,
     /// Warnings for the user (unset variables, ambiguous file names, unsupported keys).
@@ -314,7 +316,7 @@ pub fn resolve(
 
     let migrator = non_empty(env.get("ADMIN_MIGRATOR"))
         .map(str::to_owned)
-        .or(x_admin.migrator.filter(|m| !m.is_empty()))
+        .or(x_admin.migrator.clone().filter(|m| !m.is_empty()))
         .unwrap_or_else(|| DEFAULT_MIGRATOR.to_owned());
 
     Ok(Project {
@@ -327,6 +329,7 @@ pub fn resolve(
         service_config,
         services,
         migrator,
+        x_admin,
         required_variables,
         warnings,
         cwd,

@@ -120,8 +120,6 @@ impl Stack {
             env,
         };
         stack.mkdir("migrations");
-        // Everyone may write: the API image runs as uid 10001 by default.
-        stack.chmod_777("migrations");
         stack
     }
 
@@ -159,15 +157,6 @@ impl Stack {
     pub fn mkdir(&self, rel: &str) {
         if let Err(e) = std::fs::create_dir_all(self.path(rel)) {
             panic!("mkdir {rel}: {e}");
-        }
-    }
-
-    fn chmod_777(&self, rel: &str) {
-        use std::os::unix::fs::PermissionsExt;
-        if let Err(e) =
-            std::fs::set_permissions(self.path(rel), std::fs::Permissions::from_mode(0o777))
-        {
-            panic!("chmod {rel}: {e}");
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use protocol::results::{Outcome, Planned};
 
 use crate::cli::DowngradeArgs;
 use crate::commands::{self, repair};
@@ -10,24 +10,11 @@ use crate::db::Db;
 use crate::error::MigratorError;
 use crate::exit::ExitCode;
 use crate::files;
-use crate::output::{Format, Printer};
+use crate::output::Printer;
 use crate::plan::{self, Entry};
 use crate::progress::Progress;
 use crate::settings::Settings;
 use protocol::argv::Direction;
-
-#[derive(Serialize)]
-struct Planned {
-    version: i64,
-    description: String,
-    file: Option<String>,
-}
-
-#[derive(Serialize)]
-struct DryRun {
-    dry_run: bool,
-    revert: Vec<Planned>,
-}
 
 pub async fn run(
     settings: &Settings,
@@ -47,7 +34,7 @@ pub async fn run(
             .iter()
             .filter_map(|e| e.local)
             .filter_map(|m| Some((m.down_path.as_deref()?, m.down_sql.as_deref()?)));
-        commands::preflight(settings, scripts, "migrator downgrade")?;
+        commands::preflight(settings, scripts, &["downgrade"])?;
         if args.dry_run {
             return print_plan(settings, printer, &chosen);
         }
@@ -76,7 +63,8 @@ async fn revert_all(
             return Err(MigratorError::NoDownFile {
                 version: e.version,
                 description: e.description.clone(),
-                expected: String::new(),
+                expected: None,
+                stamp_to: None,
             });
         };
         progress.running(m.version, &m.description, i)?;
@@ -88,7 +76,7 @@ async fn revert_all(
                     return Err(repair::down_failure(settings, path, m.version, f));
                 }
                 return Err(MigratorError::DowngradeFailed {
-                    file: settings.shown(path),
+                    file: settings.file_ref(path),
                     position: f.position,
                     message: f.message,
                 });
@@ -104,7 +92,7 @@ fn print_plan(
     printer: &Printer,
     chosen: &[&Entry<'_>],
 ) -> Result<ExitCode, MigratorError> {
-    let planned: Vec<Planned> = chosen
+    let steps = chosen
         .iter()
         .map(|e| Planned {
             version: e.version,
@@ -112,27 +100,10 @@ fn print_plan(
             file: e
                 .local
                 .and_then(|m| m.down_path.as_ref())
-                .map(|p| settings.shown(p)),
+                .map(|p| settings.file_ref(p)),
+            no_transaction: false,
         })
         .collect();
-    if settings.format == Format::Json {
-        printer.json(&DryRun {
-            dry_run: true,
-            revert: planned,
-        })?;
-        return Ok(ExitCode::Success);
-    }
-    printer.status(&format!(
-        "Dry run: {} migration(s) would be reverted, nothing was run:",
-        planned.len()
-    ))?;
-    for p in &planned {
-        printer.data(&format!(
-            "{} {}  {}",
-            p.version,
-            p.description,
-            p.file.as_deref().unwrap_or("-")
-        ))?;
-    }
+    printer.report(&Outcome::Plan { up: false, steps })?;
     Ok(ExitCode::Success)
 }

@@ -1,27 +1,21 @@
 //! `migrator makemigrations -m MSG [--empty] [--schema FILE] [--check] [--strict] [--no-verify]
-//! [--no-cache]`:
-//! writes a new `.up.sql`/`.down.sql` pair, generated from the difference between what the
-//! migrations build and schema.sql (empty when there is no schema file, or with `--empty`).
+//! [--no-cache]`: a new `.up.sql`/`.down.sql` pair, generated from the difference between what
+//! the migrations build and schema.sql (empty when there is no schema file, or with `--empty`).
+//! From a folder it writes the pair there; from admin's file bundle it writes nothing and
+//! returns the pair as data (admin writes it on the host).
 
-use serde::Serialize;
+use protocol::results::{NewFile, Outcome};
+use protocol::text::{FileRef, Text};
 
 use crate::cli::MakemigrationsArgs;
-use crate::error::MigratorError;
+use crate::error::{MigratorError, migration_ref, schema_ref};
 use crate::exit::ExitCode;
-use crate::output::{Format, Printer};
+use crate::output::Printer;
 use crate::schema::SchemaError;
 use crate::schema::generate::{Request, generate};
 use crate::schema::lint;
 use crate::settings::Settings;
 use crate::{commands, files, pair, sqlcheck};
-
-#[derive(Serialize)]
-struct Created {
-    version: i64,
-    description: String,
-    up: String,
-    down: String,
-}
 
 /// The message as it may appear inside a one-line SQL comment (no line breaks or controls).
 pub fn comment_safe(message: &str) -> String {
@@ -41,44 +35,12 @@ pub fn header(message: &str, version: i64, direction: &str) -> String {
          -- For statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY), make\n\
          -- `-- no-transaction` the very first line and keep one statement in the file.\n"
     } else {
-        "-- Write the SQL that undoes the up migration below (`migrator downgrade` runs it).\n"
+        "-- Write the SQL that undoes the up migration below (a downgrade runs it).\n"
     };
     format!(
-        "-- {direction}: {}\n-- Version {version}, created {now} by `migrator makemigrations`.\n{body}",
+        "-- {direction}: {}\n-- Version {version}, created {now} by makemigrations.\n{body}",
         comment_safe(message)
     )
-}
-
-/// Writes the pair for `message` with the given bodies; returns (version, up path, down path).
-pub fn write(
-    settings: &Settings,
-    printer: &Printer,
-    message: &str,
-    up_body: &str,
-    down_body: &str,
-) -> Result<(i64, std::path::PathBuf, std::path::PathBuf), MigratorError> {
-    write_with(settings, printer, message, |version| {
-        (
-            format!("{}{up_body}", header(message, version, "up")),
-            format!("{}{down_body}", header(message, version, "down")),
-        )
-    })
-}
-
-/// Writes the pair whose contents `make(version)` returns, whole or not at all, with a
-/// version no concurrent run takes (see [`pair`]).
-pub fn write_with(
-    settings: &Settings,
-    printer: &Printer,
-    message: &str,
-    make: impl Fn(i64) -> (String, String),
-) -> Result<(i64, std::path::PathBuf, std::path::PathBuf), MigratorError> {
-    let slug = files::slugify(message);
-    let written = pair::write_new(&settings.migrations_dir, &slug, make)?;
-    for note in &written.notes {
-        printer.warn(note)?;
-    }
-    Ok((written.version, written.up, written.down))
 }
 
 /// Header of a generated migration file (after the `-- WARNING:` lines of the up file).
@@ -96,31 +58,69 @@ pub fn generated_header(
         "NOT proven (--no-verify)"
     };
     format!(
-        "-- {direction}: {}\n-- Version {version}, generated {now} by `migrator makemigrations` from {} ({proof}).\n\n",
+        "-- {direction}: {}\n-- Version {version}, generated {now} by makemigrations from {} ({proof}).\n\n",
         comment_safe(message),
         comment_safe(schema)
     )
 }
 
-/// schema.sql: `--schema`/SCHEMA_FILE (explicit: it must exist), else `schema.sql` beside the
-/// migrations folder (optional). Returns the path and how it was given, if explicitly.
-pub fn schema_path(
+/// schema.sql as this run sees it: how it is shown, how it was named when explicitly (then it
+/// must exist), and its bytes when it exists.
+pub struct SchemaInput {
+    pub shown: String,
+    pub given_by: Option<String>,
+    pub bytes: Option<Vec<u8>>,
+}
+
+/// schema.sql: from admin's bundle; else `--schema`/SCHEMA_FILE (explicit: it must exist), else
+/// `schema.sql` beside the migrations folder (optional).
+pub fn schema_input(
     settings: &Settings,
     args: &MakemigrationsArgs,
-) -> (std::path::PathBuf, Option<&'static str>) {
-    match args.schema.as_ref().filter(|p| !p.as_os_str().is_empty()) {
+) -> Result<SchemaInput, MigratorError> {
+    if let Some(bundle) = &settings.bundle {
+        return Ok(match &bundle.schema {
+            Some(s) => SchemaInput {
+                shown: s.shown.clone(),
+                given_by: s
+                    .explicit
+                    .then(|| s.given_by.clone().unwrap_or_else(|| "--schema".into())),
+                bytes: s.bytes.clone(),
+            },
+            None => SchemaInput {
+                shown: "schema.sql".into(),
+                given_by: None,
+                bytes: None,
+            },
+        });
+    }
+    let (path, given_by) = match args.schema.as_ref().filter(|p| !p.as_os_str().is_empty()) {
         Some(p) => {
             let by_env = settings
                 .schema_file_env
                 .as_ref()
                 .is_some_and(|v| v == p.as_os_str());
-            (
-                p.clone(),
-                Some(if by_env { "SCHEMA_FILE" } else { "--schema" }),
-            )
+            let by = if by_env { "SCHEMA_FILE" } else { "--schema" };
+            (p.clone(), Some(by.to_string()))
         }
         None => (settings.migrations_dir.join("..").join("schema.sql"), None),
-    }
+    };
+    let shown = path.display().to_string();
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => Some(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(source) => {
+            return Err(MigratorError::ReadFile {
+                file: schema_ref(&shown),
+                source,
+            });
+        }
+    };
+    Ok(SchemaInput {
+        shown,
+        given_by,
+        bytes,
+    })
 }
 
 pub async fn run(
@@ -128,47 +128,48 @@ pub async fn run(
     printer: &Printer,
     args: &MakemigrationsArgs,
 ) -> Result<ExitCode, MigratorError> {
-    let (path, given_by) = schema_path(settings, args);
-    let shown = path.display().to_string();
+    let input = schema_input(settings, args)?;
+    let shown = input.shown.clone();
+    let schema_file = schema_ref(&shown);
     // --check compares and never writes: it wins over --empty.
     let empty = args.empty && !args.check;
-    if !empty && !path.exists() {
+    if !empty && input.bytes.is_none() {
         // A path given explicitly that is not there is a mistake (a typo must not make the
         // CI gate pass); only the default location is optional.
-        if let Some(given_by) = given_by {
+        if let Some(given_by) = input.given_by {
             return Err(MigratorError::SchemaFileMissing {
-                path: shown,
-                given_by: given_by.to_string(),
+                file: schema_file,
+                given_by,
             });
         }
+        let no_file = Text::plain("No schema file at ").file(schema_file.clone());
         if args.check {
-            printer.status(&format!("No schema file at {shown}: nothing to check."))?;
+            printer.note(&no_file.t(": nothing to check."))?;
             return Ok(ExitCode::Success);
         }
-        printer.status(&format!(
-            "No schema file at {shown}: writing an empty migration (pass --schema FILE or set SCHEMA_FILE to generate one)."
+        printer.note(&no_file.t(
+            ": writing an empty migration (pass --schema FILE or set SCHEMA_FILE to generate one).",
         ))?;
     }
-    if empty || !path.exists() {
-        let (version, up, down) = write(settings, printer, &args.message, "", "")?;
-        report(settings, printer, version, &args.message, &up, &down)?;
+    let Some(bytes) = input.bytes.filter(|_| !empty) else {
+        let m = &args.message;
+        emit(settings, printer, m, |v| {
+            (header(m, v, "up"), header(m, v, "down"))
+        })?;
         return Ok(ExitCode::Success);
-    }
-    let bytes = std::fs::read(&path).map_err(|source| MigratorError::ReadFile {
-        path: path.clone(),
-        source,
+    };
+    let sql = String::from_utf8(bytes).map_err(|_| MigratorError::NotUtf8 {
+        file: schema_file.clone(),
     })?;
-    let sql =
-        String::from_utf8(bytes).map_err(|_| MigratorError::NotUtf8 { path: path.clone() })?;
     if let Some(p) = sqlcheck::check_schema(&sql) {
         return Err(SchemaError::SchemaFile {
-            path: shown,
+            file: schema_file,
             position: format!(" at line {}, column {}", p.line, p.column),
             message: format!("{} ({})", p.what, p.fix),
         }
         .into());
     }
-    let migrations = if settings.migrations_dir.exists() {
+    let migrations = if settings.bundle.is_some() || settings.migrations_dir.exists() {
         commands::scan(settings, printer)?
     } else {
         Vec::new()
@@ -177,7 +178,18 @@ pub async fn run(
     let scripts = migrations
         .iter()
         .map(|m| (m.up_path.as_path(), m.up_sql.as_str()));
-    commands::preflight(settings, scripts, "migrator makemigrations")?;
+    commands::preflight(settings, scripts, &["makemigrations"])?;
+    generate_and_emit(settings, printer, args, &migrations, &shown, &sql).await
+}
+
+async fn generate_and_emit(
+    settings: &Settings,
+    printer: &Printer,
+    args: &MakemigrationsArgs,
+    migrations: &[files::LocalMigration],
+    shown: &str,
+    sql: &str,
+) -> Result<ExitCode, MigratorError> {
     // The shadow databases go on SHADOW_DATABASE_URL's server, else on DATABASE_URL's.
     let shadow_url = match &settings.shadow_database_url {
         Ok(u) => u.clone(),
@@ -195,9 +207,9 @@ pub async fn run(
         .ok_or(MigratorError::NoDatabaseUrl)?;
     let request = Request {
         url,
-        migrations: &migrations,
-        schema_path: &shown,
-        schema_sql: &sql,
+        migrations,
+        schema_path: shown,
+        schema_sql: sql,
         verify: !args.no_verify && !args.check,
         strict: args.strict && !args.check,
         cache: !args.no_cache,
@@ -226,14 +238,15 @@ pub async fn run(
         return Ok(ExitCode::Success);
     }
     if args.check {
-        printer.status(&format!(
-            "{shown} has changes that no migration captures ({} operation(s)):",
-            plan.ops.iter().filter(|o| o.up.is_some()).count()
-        ))?;
-        for op in plan.ops.iter().filter(|o| o.up.is_some()) {
-            printer.status(&format!("  {}", op.key))?;
-        }
-        printer.status("hint: generate the migration with: migrator makemigrations -m \"…\"")?;
+        printer.report(&Outcome::Changes {
+            schema: schema_ref(shown),
+            ops: plan
+                .ops
+                .iter()
+                .filter(|o| o.up.is_some())
+                .map(|o| o.key.clone())
+                .collect(),
+        })?;
         return Ok(ExitCode::Failure);
     }
     let hazards = plan.hazards();
@@ -243,45 +256,74 @@ pub async fn run(
     let warnings = lint::header(&hazards);
     let verified = outcome.verify.is_some();
     let (up_sql, down_sql) = (plan.up_sql(), plan.down_sql());
-    let (version, up, down) = write_with(settings, printer, &args.message, |version| {
+    let m = &args.message;
+    emit(settings, printer, m, |version| {
         (
             format!(
                 "{warnings}{}{up_sql}",
-                generated_header(&args.message, version, "up", &shown, verified)
+                generated_header(m, version, "up", shown, verified)
             ),
             format!(
                 "{}{down_sql}",
-                generated_header(&args.message, version, "down", &shown, verified)
+                generated_header(m, version, "down", shown, verified)
             ),
         )
     })?;
-    report(settings, printer, version, &args.message, &up, &down)?;
     Ok(ExitCode::Success)
 }
 
-/// Prints the created paths (stdout) and a status line (stderr).
-pub fn report(
+/// Writes the pair whose contents `make(version)` returns (whole or not at all, with a version
+/// no concurrent run takes, see [`pair`]) and reports it; from a bundle, reports the pair as
+/// data instead (admin writes it). Returns the version.
+pub fn emit(
     settings: &Settings,
     printer: &Printer,
-    version: i64,
     message: &str,
-    up: &std::path::Path,
-    down: &std::path::Path,
-) -> Result<(), MigratorError> {
-    let (up, down) = (settings.shown(up), settings.shown(down));
-    if settings.format == Format::Json {
-        printer.json(&Created {
-            version,
-            description: files::slugify(message).replace('_', " "),
-            up,
-            down,
+    make: impl Fn(i64) -> (String, String),
+) -> Result<i64, MigratorError> {
+    let slug = files::slugify(message);
+    let description = slug.replace('_', " ");
+    if let Some(bundle) = &settings.bundle {
+        let existing = files::from_bundle(bundle)?;
+        let newest = existing.iter().map(|m| m.version).max();
+        let version = files::next_version(chrono::Utc::now(), newest).ok_or_else(|| {
+            let file = existing
+                .iter()
+                .max_by_key(|m| m.version)
+                .map(|m| migration_ref(&m.up_path))
+                .unwrap_or_else(|| settings.dir_ref());
+            MigratorError::NoVersionLeft {
+                file,
+                version: newest.unwrap_or(i64::MAX),
+            }
         })?;
-    } else {
-        printer.status(&format!("Created migration {version}:"))?;
-        printer.data(&up)?;
-        printer.data(&down)?;
+        let (up, down) = make(version);
+        printer.report(&Outcome::Generated {
+            version,
+            description,
+            up: NewFile {
+                name: format!("{version}_{slug}.up.sql"),
+                text: up,
+            },
+            down: NewFile {
+                name: format!("{version}_{slug}.down.sql"),
+                text: down,
+            },
+        })?;
+        return Ok(version);
     }
-    Ok(())
+    let written = pair::write_new(&settings.migrations_dir, &slug, make)?;
+    for note in &written.notes {
+        printer.warn(note)?;
+    }
+    let file = |p: &std::path::Path| -> FileRef { settings.file_ref(p) };
+    printer.report(&Outcome::Created {
+        version: written.version,
+        description,
+        up: file(&written.up),
+        down: file(&written.down),
+    })?;
+    Ok(written.version)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use protocol::results::{Outcome, Planned};
 
 use crate::cli::MigrateArgs;
 use crate::commands::{self, repair};
@@ -15,20 +15,6 @@ use crate::plan::{self, Entry};
 use crate::progress::Progress;
 use crate::settings::Settings;
 use protocol::argv::Direction;
-
-#[derive(Serialize)]
-struct Planned {
-    version: i64,
-    description: String,
-    file: String,
-    no_transaction: bool,
-}
-
-#[derive(Serialize)]
-struct DryRun {
-    dry_run: bool,
-    pending: Vec<Planned>,
-}
 
 pub async fn run(
     settings: &Settings,
@@ -73,7 +59,7 @@ async fn check<'a>(
     let scripts = pending
         .iter()
         .map(|m| (m.up_path.as_path(), m.up_sql.as_str()));
-    commands::preflight(settings, scripts, "migrator migrate")?;
+    commands::preflight(settings, scripts, &["migrate"])?;
     repair::check(printer, db, entries).await?;
     Ok(pending)
 }
@@ -116,7 +102,7 @@ async fn apply_all(
             Ok(took) => progress.finished(m.version, &m.description, took)?,
             Err(f) => {
                 progress.failed(m.version, &m.description, &f.message)?;
-                let file = settings.shown(&m.up_path);
+                let file = settings.file_ref(&m.up_path);
                 return Err(if m.up_no_tx() {
                     repair::up_failure(settings, db, entries, m, f).await
                 } else {
@@ -124,11 +110,7 @@ async fn apply_all(
                         file,
                         position: f.position,
                         message: f.message,
-                        earlier: if i > 0 {
-                            format!("; the {i} migration(s) before it in this run stay applied")
-                        } else {
-                            String::new()
-                        },
+                        earlier: i,
                     }
                 });
             }
@@ -143,37 +125,15 @@ fn print_plan(
     printer: &Printer,
     pending: &[&LocalMigration],
 ) -> Result<ExitCode, MigratorError> {
-    let planned: Vec<Planned> = pending
+    let steps = pending
         .iter()
         .map(|m| Planned {
             version: m.version,
             description: m.description.clone(),
-            file: settings.shown(&m.up_path),
+            file: Some(settings.file_ref(&m.up_path)),
             no_transaction: m.up_no_tx(),
         })
         .collect();
-    if settings.format == Format::Json {
-        printer.json(&DryRun {
-            dry_run: true,
-            pending: planned,
-        })?;
-        return Ok(ExitCode::Success);
-    }
-    if planned.is_empty() {
-        printer.status("Dry run: no migrations to apply.")?;
-        return Ok(ExitCode::Success);
-    }
-    printer.status(&format!(
-        "Dry run: {} migration(s) would be applied, nothing was run:",
-        planned.len()
-    ))?;
-    for p in &planned {
-        let tx = if p.no_transaction {
-            "  (no transaction)"
-        } else {
-            ""
-        };
-        printer.data(&format!("{} {}  {}{tx}", p.version, p.description, p.file))?;
-    }
+    printer.report(&Outcome::Plan { up: true, steps })?;
     Ok(ExitCode::Success)
 }

@@ -25,6 +25,9 @@ pub fn scan(
     settings: &Settings,
     printer: &Printer,
 ) -> Result<Vec<files::LocalMigration>, MigratorError> {
+    if let Some(bundle) = &settings.bundle {
+        return files::from_bundle(bundle);
+    }
     for note in pair::recover(&settings.migrations_dir)? {
         printer.warn(&note)?;
     }
@@ -61,17 +64,15 @@ pub async fn locked<T>(
 pub fn preflight<'a>(
     settings: &Settings,
     scripts: impl IntoIterator<Item = (&'a Path, &'a str)>,
-    retry: &str,
+    retry: &[&str],
 ) -> Result<(), MigratorError> {
     for (path, sql) in scripts {
         if let Some(p) = sqlcheck::check(sql, files::is_no_tx(sql)) {
             return Err(MigratorError::Refused {
-                file: settings.shown(path),
-                line: p.line,
-                column: p.column,
+                file: settings.file_ref(path).at(p.line, p.column),
                 what: p.what,
                 fix: p.fix,
-                retry: retry.to_string(),
+                retry: retry.iter().map(|s| s.to_string()).collect(),
             });
         }
     }

@@ -2,6 +2,8 @@
 //! commands report them: refused before `migrate` runs anything, shown as warnings, and the
 //! failures of no-transaction scripts explained with the command that repairs the state.
 
+use protocol::text::Text;
+
 use crate::db::{Db, SqlFailure};
 use crate::error::MigratorError;
 use crate::files::LocalMigration;
@@ -36,7 +38,7 @@ pub async fn check(
         });
     }
     for f in &found {
-        printer.warn(&f.line())?;
+        printer.warn_text(&f.line())?;
     }
     Ok(())
 }
@@ -55,14 +57,9 @@ pub async fn up_failure(
     m: &LocalMigration,
     f: SqlFailure,
 ) -> MigratorError {
-    let file = settings.shown(&m.up_path);
-    let name = m
-        .up_path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut detail = String::new();
-    let mut hint = "fix the file, then run: migrator migrate".to_string();
+    let file = settings.file_ref(&m.up_path);
+    let mut detail = Text::default();
+    let mut hint = Text::plain("fix the file, then run: ").cmd(&["migrate"]);
     // What the failed build left (an INVALID index). Only the explanation depends on these
     // look-ups: if one fails, the error is reported without it.
     let invalid = match (
@@ -75,18 +72,21 @@ pub async fn up_failure(
         _ => None,
     };
     if let Some(x) = invalid {
-        detail = format!("\n{}\nfix the cause above first", x.what);
+        detail = Text::plain("\n")
+            .then(x.what)
+            .t("\nfix the cause above first");
         hint = x.repair;
     } else if f.code.as_deref().is_some_and(|c| EXISTS.contains(&c)) {
-        detail = "\nthe object already exists: if this is what an interrupted run of this same \
-                  migration left (its statement took effect, its row was never written), it \
-                  only needs recording"
-            .into();
+        detail = Text::plain(
+            "\nthe object already exists: if this is what an interrupted run of this same \
+             migration left (its statement took effect, its row was never written), it \
+             only needs recording",
+        );
         if stamp_is_exact(db, entries, m.version).await {
-            hint = format!(
-                "if the existing object is what {name} makes, record it: migrator stamp {}",
-                m.version
-            );
+            hint = Text::plain("if the existing object is what ")
+                .file(file.clone())
+                .t(" makes, record it: ")
+                .cmd(&["stamp", &m.version.to_string()]);
         }
     }
     MigratorError::NoTxMigrationFailed {
@@ -118,25 +118,28 @@ pub fn down_failure(
     version: i64,
     f: SqlFailure,
 ) -> MigratorError {
-    let (detail, hint) =
-        if f.code.as_deref().is_some_and(|c| ABSENT.contains(&c)) {
-            (
-            "\nthe object does not exist: if a downgrade of this migration was interrupted after \
-             its statement took effect (its row was never removed), only the row is left"
-                .to_string(),
-            format!(
-                "repair with: {}, then run: migrator history",
-                psql(&format!("DELETE FROM _sqlx_migrations WHERE version = {version}"))
+    let (detail, hint) = if f.code.as_deref().is_some_and(|c| ABSENT.contains(&c)) {
+        (
+            Text::plain(
+                "\nthe object does not exist: if a downgrade of this migration was interrupted \
+                 after its statement took effect (its row was never removed), only the row is left",
             ),
+            Text::plain(format!(
+                "repair with: {}, then run: ",
+                psql(&format!(
+                    "DELETE FROM _sqlx_migrations WHERE version = {version}"
+                ))
+            ))
+            .cmd(&["history"]),
         )
-        } else {
-            (
-                String::new(),
-                "fix the file, then run: migrator downgrade".to_string(),
-            )
-        };
+    } else {
+        (
+            Text::default(),
+            Text::plain("fix the file, then run: ").cmd(&["downgrade"]),
+        )
+    };
     MigratorError::NoTxDowngradeFailed {
-        file: settings.shown(path),
+        file: settings.file_ref(path),
         position: f.position,
         message: f.message,
         detail,

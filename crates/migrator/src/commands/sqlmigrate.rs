@@ -1,22 +1,13 @@
 //! `migrator sqlmigrate VERSION [--down]`: prints the SQL a migration would run.
 
-use serde::Serialize;
+use protocol::results::Outcome;
 
 use crate::cli::SqlmigrateArgs;
 use crate::error::MigratorError;
 use crate::exit::ExitCode;
-use crate::output::{Format, Printer};
+use crate::output::Printer;
 use crate::settings::Settings;
 use crate::{commands, files};
-
-#[derive(Serialize)]
-struct Sql<'a> {
-    version: i64,
-    direction: &'a str,
-    file: String,
-    no_transaction: bool,
-    sql: &'a str,
-}
 
 pub async fn run(
     settings: &Settings,
@@ -38,23 +29,20 @@ pub async fn run(
                 return Err(MigratorError::NoDownFile {
                     version: m.version,
                     description: m.description.clone(),
-                    expected: String::new(),
+                    expected: None,
+                    stamp_to: None,
                 });
             }
         }
     } else {
         (&m.up_path, &m.up_sql)
     };
-    if settings.format == Format::Json {
-        printer.json(&Sql {
-            version: m.version,
-            direction: if args.down { "down" } else { "up" },
-            file: settings.shown(path),
-            no_transaction: files::is_no_tx(sql),
-            sql,
-        })?;
-    } else {
-        printer.data(sql.trim_end_matches('\n'))?;
-    }
+    printer.report(&Outcome::Sql {
+        version: m.version,
+        down: args.down,
+        file: settings.file_ref(path),
+        no_transaction: files::is_no_tx(sql),
+        sql: sql.clone(),
+    })?;
     Ok(ExitCode::Success)
 }

@@ -4,21 +4,14 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use protocol::results::Outcome;
 
 use crate::cli::{StampArgs, StampTarget};
 use crate::error::MigratorError;
 use crate::exit::ExitCode;
-use crate::output::{Format, Printer};
+use crate::output::Printer;
 use crate::settings::Settings;
 use crate::{commands, db::Db, plan};
-
-#[derive(Serialize)]
-struct Stamped {
-    target: i64,
-    stamped: Vec<i64>,
-    unstamped: Vec<i64>,
-}
 
 pub async fn run(
     settings: &Settings,
@@ -57,7 +50,7 @@ pub async fn run(
             .map(|r| r.version)
             .collect();
         db.stamp(&insert, &delete).await?;
-        Ok(Stamped {
+        Ok(Outcome::Stamped {
             target,
             stamped: insert.iter().map(|(v, _, _)| *v).collect(),
             unstamped: delete,
@@ -65,16 +58,6 @@ pub async fn run(
     })
     .await;
     db.close().await?;
-    let stamped = result?;
-    if settings.format == Format::Json {
-        printer.json(&stamped)?;
-    } else {
-        printer.status(&format!(
-            "Stamped {}: {} migration(s) recorded as applied without running, {} unrecorded.",
-            stamped.target,
-            stamped.stamped.len(),
-            stamped.unstamped.len()
-        ))?;
-    }
+    printer.report(&result?)?;
     Ok(ExitCode::Success)
 }

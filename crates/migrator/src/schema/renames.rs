@@ -273,8 +273,7 @@ pub fn parse(path: &str, sql: &str) -> Result<Renames, SchemaError> {
     for (line, arg) in directives {
         let Some((schema, old)) = parse_old(&arg) else {
             return Err(SchemaError::Rename {
-                path: path.into(),
-                line,
+                file: crate::error::schema_ref(path).at(line, 1),
                 message: format!("cannot read the old name in `-- {DIRECTIVE} {arg}`"),
             });
         };
@@ -293,8 +292,7 @@ pub fn parse(path: &str, sql: &str) -> Result<Renames, SchemaError> {
             }
             None => {
                 return Err(SchemaError::Rename {
-                    path: path.into(),
-                    line,
+                    file: crate::error::schema_ref(path).at(line, 1),
                     message: format!(
                         "`-- {DIRECTIVE} {arg}` is not on a CREATE TABLE line or a column line"
                     ),

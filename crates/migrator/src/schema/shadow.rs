@@ -296,7 +296,7 @@ impl Shadows {
         for m in migrations {
             if let Err(f) = self.exec(conn, &m.up_sql).await {
                 return Err(SchemaError::Replay {
-                    file: m.up_path.display().to_string(),
+                    file: crate::error::migration_ref(&m.up_path),
                     position: f.position,
                     message: f.message,
                 });
@@ -335,7 +335,7 @@ async fn end_and_wait(admin: &mut PgConnection, pids: &[i32]) -> Result<(), sqlx
 /// schema.sql (`path` for messages) rejected by the server.
 pub fn schema_file_error(path: &str, f: Failed) -> SchemaError {
     SchemaError::SchemaFile {
-        path: path.to_string(),
+        file: crate::error::schema_ref(path),
         position: f.position,
         message: f.message,
     }

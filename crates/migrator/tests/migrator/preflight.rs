@@ -22,7 +22,7 @@ async fn copy_from_stdin_is_refused_before_anything_runs_and_never_hangs() {
     let out = p.migrator().arg("migrate").run_within(LIMIT);
     out.code(7)
         .stderr_has("2_load.up.sql")
-        .stderr_has("line 3, column 1")
+        .stderr_has("2_load.up.sql:3:1 is refused")
         .stderr_has("COPY … FROM STDIN")
         .stderr_has("nothing was run")
         .stderr_has("hint: load the rows with INSERT");
@@ -39,7 +39,7 @@ async fn copy_from_stdin_is_refused_before_anything_runs_and_never_hangs() {
         .arg("migrate")
         .run_within(LIMIT)
         .code(7)
-        .stderr_has("line 2, column 1")
+        .stderr_has("2_load.up.sql:2:1 is refused")
         .stderr_has("COPY … FROM STDIN");
     p.write(
         "2_load.up.sql",
@@ -48,7 +48,7 @@ async fn copy_from_stdin_is_refused_before_anything_runs_and_never_hangs() {
     let out = p.migrator().arg("migrate").run_within(LIMIT);
     out.code(7)
         .stderr_has("2_load.up.sql")
-        .stderr_has("line 2, column 1")
+        .stderr_has("2_load.up.sql:2:1 is refused")
         .stderr_has("COPY … TO STDOUT");
     assert_eq!(p.recorded().await, Vec::<i64>::new());
     // --dry-run says the same without touching anything.
@@ -73,7 +73,7 @@ async fn transaction_control_in_a_migration_is_refused_with_its_line() {
         .run_within(LIMIT)
         .code(7)
         .stderr_has("1_commit.up.sql")
-        .stderr_has("line 2, column 1")
+        .stderr_has("1_commit.up.sql:2:1 is refused")
         .stderr_has("COMMIT")
         .stderr_has("all or nothing");
     assert!(!p.table_exists("c1").await, "nothing was committed");
@@ -84,7 +84,7 @@ async fn transaction_control_in_a_migration_is_refused_with_its_line() {
         .arg("migrate")
         .run_within(LIMIT)
         .code(7)
-        .stderr_has("line 2, column 3")
+        .stderr_has("1_commit.up.sql:2:3 is refused")
         .stderr_has("ROLLBACK");
     assert_eq!(p.recorded().await, Vec::<i64>::new(), "no row without r1");
 
@@ -110,7 +110,7 @@ async fn transaction_control_in_a_migration_is_refused_with_its_line() {
         .run_within(LIMIT)
         .code(7)
         .stderr_has("2_two.down.sql")
-        .stderr_has("line 2, column 1")
+        .stderr_has("2_two.down.sql:2:1 is refused")
         .stderr_has("SAVEPOINT")
         .stderr_has("migrator downgrade");
     assert_eq!(p.recorded().await, vec![1, 2], "nothing was reverted");
@@ -132,7 +132,7 @@ async fn a_no_transaction_file_with_several_statements_is_refused_up_front() {
         .run_within(LIMIT)
         .code(7)
         .stderr_has("2_indexes.up.sql")
-        .stderr_has("line 3, column 1")
+        .stderr_has("2_indexes.up.sql:3:1 is refused")
         .stderr_has("exactly one statement")
         .stderr_has("hint: move each further statement into a migration of its own");
     assert!(!p.table_exists("t").await, "refused before anything ran");
@@ -153,7 +153,7 @@ async fn makemigrations_checks_the_migrations_it_replays() {
         .await
         .code(7)
         .stderr_has("1_init.up.sql")
-        .stderr_has("line 2, column 1")
+        .stderr_has("1_init.up.sql:2:1 is refused")
         .stderr_has("COMMIT")
         .stderr_has("migrator makemigrations");
     assert_eq!(p.files().len(), 2, "nothing written");
@@ -169,7 +169,7 @@ async fn a_nul_byte_is_refused_with_its_position() {
         .run_within(LIMIT)
         .code(7)
         .stderr_has("2_nul.up.sql")
-        .stderr_has("line 2, column 10")
+        .stderr_has("2_nul.up.sql:2:10 is refused")
         .stderr_has("NUL byte");
     assert_eq!(p.recorded().await, Vec::<i64>::new());
 }

@@ -70,5 +70,6 @@ async fn we_find_nothing_to_do_after_sqlx_migrated() {
         .args(["downgrade", "-1"])
         .run()
         .code(7)
-        .stderr_has("simple, irreversible");
+        .stderr_has("simple, irreversible")
+        .stderr_has("hint: record the database as being at the version below without running anything: migrator stamp 20260102000000");
 }

@@ -1,0 +1,333 @@
+//! Writing a migration pair so that it appears whole or not at all, and recovering what an
+//! interrupted writer left: shared by the migrator (writing into its folder) and admin (writing
+//! a generated pair into the host's folder), so both agree on the staging scheme.
+//!
+//! - The folder is locked (`flock` on the directory itself, so no lock file is left in it):
+//!   exclusively by a writer, shared by readers, so nobody ever sees a pair half-renamed.
+//! - The version is also reserved by creating the staging directory
+//!   `.migrator-pair-<VERSION>` (create-new): two writers never share a version even where
+//!   locks do not work.
+//! - Both files are written and synced inside the staging directory, then a `complete`
+//!   marker; the down file is renamed into place first, then the up file (an `.up.sql` is what
+//!   `migrate` would run, so it never shows without its down file).
+//! - [`recover`] (run before reading the folder) finishes a complete staging directory (a kill
+//!   between the renames) and removes an incomplete one (a kill while writing: nothing of it
+//!   was visible). Directories are never read as migrations.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Prefix of the staging directories.
+pub const STAGING: &str = ".migrator-pair-";
+const MARKER: &str = "complete";
+
+/// An I/O failure on a path of the folder (`folder`: the folder itself could not be read).
+#[derive(Debug)]
+pub struct PairError {
+    pub path: PathBuf,
+    pub folder: bool,
+    pub source: std::io::Error,
+}
+
+impl std::fmt::Display for PairError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.source)
+    }
+}
+
+impl std::error::Error for PairError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+fn on(path: &Path) -> impl Fn(std::io::Error) -> PairError + '_ {
+    move |source| PairError {
+        path: path.to_path_buf(),
+        folder: false,
+        source,
+    }
+}
+
+fn on_folder(dir: &Path) -> impl Fn(std::io::Error) -> PairError + '_ {
+    move |source| PairError {
+        path: dir.to_path_buf(),
+        folder: true,
+        source,
+    }
+}
+
+/// The folder lock; released when dropped.
+pub struct DirLock(#[allow(dead_code)] fs::File);
+
+/// Locks `dir` (shared for readers, exclusive for writers), waiting for the other side.
+pub fn lock(dir: &Path, exclusive: bool) -> Result<DirLock, PairError> {
+    let file = fs::File::open(dir).map_err(on_folder(dir))?;
+    if exclusive {
+        file.lock().map_err(on_folder(dir))?;
+    } else {
+        file.lock_shared().map_err(on_folder(dir))?;
+    }
+    Ok(DirLock(file))
+}
+
+/// The staging directories in `dir` (none when `dir` does not exist).
+fn staging_dirs(dir: &Path) -> Result<Vec<PathBuf>, PairError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(on_folder(dir)(source)),
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(on_folder(dir))?;
+        if entry.file_name().to_string_lossy().starts_with(STAGING) {
+            found.push(entry.path());
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Finishes or removes what interrupted writers left in `dir`; returns one note per pair for
+/// the user. Takes the exclusive lock only when there is something to do.
+pub fn recover(dir: &Path) -> Result<Vec<String>, PairError> {
+    if staging_dirs(dir)?.is_empty() {
+        return Ok(Vec::new());
+    }
+    let _lock = lock(dir, true)?;
+    recover_locked(dir)
+}
+
+pub fn recover_locked(dir: &Path) -> Result<Vec<String>, PairError> {
+    let mut notes = Vec::new();
+    for staging in staging_dirs(dir)? {
+        if !staging.is_dir() {
+            fs::remove_file(&staging).map_err(on(&staging))?;
+            continue;
+        }
+        let mut names: Vec<PathBuf> = fs::read_dir(&staging)
+            .map_err(on(&staging))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.file_name().is_some_and(|n| n != MARKER))
+            .collect();
+        // Down files first, as the writer does.
+        names.sort_by_key(|p| !p.to_string_lossy().ends_with(".down.sql"));
+        if !staging.join(MARKER).exists() {
+            fs::remove_dir_all(&staging).map_err(on(&staging))?;
+            notes.push(format!(
+                "removed {}: a makemigrations was interrupted while writing it (none of its files were in the folder)",
+                staging.display()
+            ));
+            continue;
+        }
+        let mut conflict = None;
+        for file in &names {
+            let Some(name) = file.file_name() else {
+                continue;
+            };
+            let target = dir.join(name);
+            if !target.exists() {
+                fs::rename(file, &target).map_err(on(&target))?;
+            } else if fs::read(&target).ok() != fs::read(file).ok() {
+                conflict = Some(target);
+            }
+        }
+        if let Some(target) = conflict {
+            notes.push(format!(
+                "left {} in place: {} exists with other contents (compare them, then delete the staging folder)",
+                staging.display(),
+                target.display()
+            ));
+            continue;
+        }
+        sync_dir(dir)?;
+        fs::remove_dir_all(&staging).map_err(on(&staging))?;
+        let shown: Vec<String> = names
+            .iter()
+            .filter_map(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect();
+        notes.push(format!(
+            "completed the migration pair {} that an interrupted makemigrations had written",
+            shown.join(" + ")
+        ));
+    }
+    Ok(notes)
+}
+
+/// Creates the staging directory that reserves `version`; false when it exists (another
+/// writer holds the version).
+pub fn reserve(dir: &Path, version: i64) -> Result<Option<PathBuf>, PairError> {
+    let staging = dir.join(format!("{STAGING}{version}"));
+    match fs::create_dir(&staging) {
+        Ok(()) => Ok(Some(staging)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+        Err(source) => Err(on(&staging)(source)),
+    }
+}
+
+/// Writes the pair through `staging` (reserved by [`reserve`]) into `dir` (under its
+/// exclusive lock), whole or not at all; never overwrites a file (names that exist are an
+/// `AlreadyExists` error) and never writes outside `dir` (a name with a path separator is an
+/// `InvalidInput` error). Returns (up, down) paths. On error, `staging` is removed.
+pub fn write_staged(
+    dir: &Path,
+    staging: &Path,
+    (up_name, up_sql): (&str, &[u8]),
+    (down_name, down_sql): (&str, &[u8]),
+) -> Result<(PathBuf, PathBuf), PairError> {
+    let result = write_through(dir, staging, (up_name, up_sql), (down_name, down_sql));
+    if result.is_err() && fs::remove_dir_all(staging).is_err() {
+        // The next run's recovery removes it (no marker, or its files were taken back); the
+        // write error is the one to report.
+        tracing::debug!("could not remove {}", staging.display());
+    }
+    result
+}
+
+fn write_through(
+    dir: &Path,
+    staging: &Path,
+    (up_name, up_sql): (&str, &[u8]),
+    (down_name, down_sql): (&str, &[u8]),
+) -> Result<(PathBuf, PathBuf), PairError> {
+    let (up, down) = (dir.join(up_name), dir.join(down_name));
+    for p in [&up, &down] {
+        if p.parent() != Some(dir)
+            || p.file_name()
+                .is_none_or(|n| n.to_string_lossy().contains(['/', '\\']))
+        {
+            return Err(on(p)(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the name would leave the migrations folder",
+            )));
+        }
+        if p.symlink_metadata().is_ok() {
+            return Err(on(p)(std::io::ErrorKind::AlreadyExists.into()));
+        }
+    }
+    create_synced(&staging.join(up_name), up_sql)?;
+    create_synced(&staging.join(down_name), down_sql)?;
+    create_synced(&staging.join(MARKER), b"")?;
+    sync_dir(staging)?;
+    // Under the exclusive lock, and the names were checked free just now.
+    fs::rename(staging.join(down_name), &down).map_err(on(&down))?;
+    if let Err(source) = fs::rename(staging.join(up_name), &up) {
+        // Take the down file back out: the pair is either whole or absent.
+        return match fs::rename(&down, staging.join(down_name)) {
+            Ok(()) => Err(on(&up)(source)),
+            Err(back) => Err(on(&down)(back)),
+        };
+    }
+    sync_dir(dir)?;
+    fs::remove_dir_all(staging).map_err(on(staging))?;
+    Ok((up, down))
+}
+
+fn create_synced(path: &Path, contents: &[u8]) -> Result<(), PairError> {
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(on(path))?;
+    file.write_all(contents)
+        .and_then(|()| file.sync_all())
+        .map_err(on(path))
+}
+
+fn sync_dir(dir: &Path) -> Result<(), PairError> {
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(on(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(d: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(d)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    fn stage(d: &Path, version: i64, files: &[&str], complete: bool) {
+        let s = d.join(format!("{STAGING}{version}"));
+        assert!(fs::create_dir(&s).is_ok());
+        for f in files {
+            assert!(fs::write(s.join(f), format!("-- {f}")).is_ok());
+        }
+        if complete {
+            assert!(fs::write(s.join(MARKER), "").is_ok());
+        }
+    }
+
+    fn temp(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("pair-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        assert!(fs::create_dir_all(&d).is_ok());
+        d
+    }
+
+    #[test]
+    fn recovery_finishes_complete_pairs_and_removes_incomplete_ones() {
+        let p = &temp("recover");
+        // Killed between the two renames: the down file is in place, the up file staged.
+        stage(p, 5, &["5_a.up.sql"], true);
+        assert!(fs::write(p.join("5_a.down.sql"), "-- 5_a.down.sql").is_ok());
+        // Killed before any rename.
+        stage(p, 6, &["6_b.up.sql", "6_b.down.sql"], true);
+        // Killed while writing.
+        stage(p, 7, &["7_c.up.sql"], false);
+        let notes = recover(p).unwrap_or_default();
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        assert_eq!(
+            names(p),
+            vec!["5_a.down.sql", "5_a.up.sql", "6_b.down.sql", "6_b.up.sql"]
+        );
+        assert_eq!(recover(p).map(|n| n.len()).ok(), Some(0));
+        let _ = fs::remove_dir_all(p);
+    }
+
+    #[test]
+    fn a_pair_is_written_whole_and_never_over_a_file() {
+        let p = &temp("write");
+        let Ok(Some(s)) = reserve(p, 1) else {
+            panic!("reserve")
+        };
+        assert!(
+            matches!(reserve(p, 1), Ok(None)),
+            "a reserved version is taken"
+        );
+        let w = write_staged(p, &s, ("1_a.up.sql", b"up\r\n"), ("1_a.down.sql", b"down"));
+        assert!(w.is_ok(), "{w:?}");
+        assert_eq!(
+            fs::read(p.join("1_a.up.sql")).ok(),
+            Some(b"up\r\n".to_vec())
+        );
+        let Ok(Some(s)) = reserve(p, 2) else {
+            panic!("reserve")
+        };
+        let again = write_staged(p, &s, ("1_a.up.sql", b"x"), ("2_a.down.sql", b"y"));
+        assert!(matches!(&again, Err(e) if e.source.kind() == std::io::ErrorKind::AlreadyExists));
+        assert_eq!(
+            names(p),
+            vec!["1_a.down.sql", "1_a.up.sql"],
+            "nothing of the refused pair"
+        );
+        let Ok(Some(s)) = reserve(p, 3) else {
+            panic!("reserve")
+        };
+        let out = write_staged(p, &s, ("../3_a.up.sql", b"x"), ("3_a.down.sql", b"y"));
+        assert!(out.is_err());
+        assert_eq!(names(p).len(), 2);
+        let _ = fs::remove_dir_all(p);
+    }
+}

@@ -1,0 +1,365 @@
+//! What migrator commands produce, as data: each outcome renders itself as text lines or as
+//! the JSON document users see, with files and commands shown by the side that prints it
+//! ([`Names`]). The migrator prints its own outcomes; in protocol mode it sends them to admin,
+//! which prints them the same way with host paths.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::text::{FileRef, Names, Text};
+
+/// The state of one migration version (as `history` shows it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// Applied and the file still matches its checksum.
+    Applied,
+    /// Not applied; newer than every applied migration.
+    Pending,
+    /// Applied, but the file changed since.
+    Modified,
+    /// Applied, but there is no file.
+    Missing,
+    /// Not applied, yet older than the newest applied migration.
+    OutOfOrder,
+    /// A row with success = false (never written by sqlx on Postgres; made by hand).
+    Failed,
+}
+
+impl State {
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Applied => "applied",
+            State::Pending => "pending",
+            State::Modified => "modified",
+            State::Missing => "missing",
+            State::OutOfOrder => "out-of-order",
+            State::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    pub version: i64,
+    pub description: String,
+    pub state: State,
+    pub applied_at: Option<String>,
+    pub duration_ms: Option<f64>,
+    pub file: Option<FileRef>,
+    /// What an interrupted no-transaction run left for this migration, and its repair.
+    pub leftover: Option<Text>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Planned {
+    pub version: i64,
+    pub description: String,
+    pub file: Option<FileRef>,
+    pub no_transaction: bool,
+}
+
+/// A generated or hand-written pair of files, as the migrator made it: in protocol mode its
+/// bytes travel to admin, which writes them on the host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewFile {
+    pub name: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    History {
+        rows: Vec<HistoryRow>,
+        /// The migrations folder (for the "no migrations" line).
+        dir: FileRef,
+    },
+    Current {
+        version: Option<i64>,
+        description: Option<String>,
+    },
+    /// `migrate`/`downgrade --dry-run`: what would run.
+    Plan { up: bool, steps: Vec<Planned> },
+    Stamped {
+        target: i64,
+        stamped: Vec<i64>,
+        unstamped: Vec<i64>,
+    },
+    Sql {
+        version: i64,
+        down: bool,
+        file: FileRef,
+        no_transaction: bool,
+        sql: String,
+    },
+    /// makemigrations wrote (or, in protocol mode, made for admin to write) a pair.
+    Created {
+        version: i64,
+        description: String,
+        up: FileRef,
+        down: FileRef,
+    },
+    /// makemigrations in protocol mode: the pair for admin to write.
+    Generated {
+        version: i64,
+        description: String,
+        up: NewFile,
+        down: NewFile,
+    },
+    /// `makemigrations --check` found changes (the exit code is 1).
+    Changes { schema: FileRef, ops: Vec<String> },
+}
+
+/// One line of text output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// stdout.
+    Data(String),
+    /// stderr.
+    Status(String),
+}
+
+fn human_ms(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{} ms", ms.round() as i64)
+    } else {
+        format!("{:.2} s", ms / 1000.0)
+    }
+}
+
+impl Outcome {
+    /// The JSON document `--format json` prints (files as paths of the printing side).
+    pub fn json(&self, names: &dyn Names) -> serde_json::Value {
+        let file = |f: &FileRef| names.file(f);
+        match self {
+            Outcome::History { rows, .. } => json!(
+                rows.iter()
+                    .map(|r| json!({
+                        "version": r.version,
+                        "description": r.description,
+                        "state": r.state,
+                        "applied_at": r.applied_at,
+                        "duration_ms": r.duration_ms,
+                        "file": r.file.as_ref().map(file),
+                        "leftover": r.leftover.as_ref().map(|t| t.render(names)),
+                    }))
+                    .collect::<Vec<_>>()
+            ),
+            Outcome::Current {
+                version,
+                description,
+            } => json!({"version": version, "description": description}),
+            Outcome::Plan { up, steps } => {
+                let steps: Vec<serde_json::Value> = steps
+                    .iter()
+                    .map(|s| {
+                        let mut v = json!({
+                            "version": s.version,
+                            "description": s.description,
+                            "file": s.file.as_ref().map(file),
+                        });
+                        if *up {
+                            v["no_transaction"] = json!(s.no_transaction);
+                        }
+                        v
+                    })
+                    .collect();
+                let key = if *up { "pending" } else { "revert" };
+                json!({"dry_run": true, key: steps})
+            }
+            Outcome::Stamped {
+                target,
+                stamped,
+                unstamped,
+            } => json!({"target": target, "stamped": stamped, "unstamped": unstamped}),
+            Outcome::Sql {
+                version,
+                down,
+                file: f,
+                no_transaction,
+                sql,
+            } => json!({
+                "version": version,
+                "direction": if *down { "down" } else { "up" },
+                "file": file(f),
+                "no_transaction": no_transaction,
+                "sql": sql,
+            }),
+            Outcome::Created {
+                version,
+                description,
+                up,
+                down,
+            } => {
+                json!({"version": version, "description": description, "up": file(up), "down": file(down)})
+            }
+            Outcome::Generated {
+                version,
+                description,
+                up,
+                down,
+            } => {
+                json!({"version": version, "description": description, "up": up.name, "down": down.name})
+            }
+            Outcome::Changes { schema, ops } => {
+                json!({"schema": file(schema), "changes": ops})
+            }
+        }
+    }
+
+    /// The lines text output prints.
+    pub fn text(&self, names: &dyn Names) -> Vec<Line> {
+        match self {
+            Outcome::History { rows, dir } => history_text(rows, dir, names),
+            Outcome::Current {
+                version: Some(v),
+                description,
+            } => vec![Line::Data(format!(
+                "{v} {}",
+                description.as_deref().unwrap_or("")
+            ))],
+            Outcome::Current { .. } => vec![Line::Data("none".into())],
+            Outcome::Plan { up, steps } => plan_text(*up, steps, names),
+            Outcome::Stamped {
+                target,
+                stamped,
+                unstamped,
+            } => vec![Line::Status(format!(
+                "Stamped {target}: {} migration(s) recorded as applied without running, {} unrecorded.",
+                stamped.len(),
+                unstamped.len()
+            ))],
+            Outcome::Sql { sql, .. } => vec![Line::Data(sql.trim_end_matches('\n').to_string())],
+            Outcome::Created {
+                version, up, down, ..
+            } => vec![
+                Line::Status(format!("Created migration {version}:")),
+                Line::Data(names.file(up)),
+                Line::Data(names.file(down)),
+            ],
+            Outcome::Generated {
+                version, up, down, ..
+            } => vec![
+                Line::Status(format!("Generated migration {version}:")),
+                Line::Data(up.name.clone()),
+                Line::Data(down.name.clone()),
+            ],
+            Outcome::Changes { schema, ops } => {
+                let mut out = vec![Line::Status(format!(
+                    "{} has changes that no migration captures ({} operation(s)):",
+                    names.file(schema),
+                    ops.len()
+                ))];
+                out.extend(ops.iter().map(|o| Line::Status(format!("  {o}"))));
+                let hint = Text::plain("hint: generate the migration with: ").cmd(&[
+                    "makemigrations",
+                    "-m",
+                    "\"…\"",
+                ]);
+                out.push(Line::Status(hint.render(names)));
+                out
+            }
+        }
+    }
+}
+
+fn history_text(rows: &[HistoryRow], dir: &FileRef, names: &dyn Names) -> Vec<Line> {
+    if rows.is_empty() {
+        let hint =
+            Text::plain("hint: create one with: ").cmd(&["makemigrations", "-m", "create users"]);
+        return vec![Line::Status(format!(
+            "No migrations in {} and none applied.\n{}",
+            names.file(dir),
+            hint.render(names)
+        ))];
+    }
+    let width = rows
+        .iter()
+        .map(|l| l.description.chars().count())
+        .max()
+        .unwrap_or(11)
+        .clamp(11, 50);
+    let mut out = vec![Line::Data(format!(
+        "{:<14}  {:<width$}  {:<12}  {:<23}  DURATION",
+        "VERSION", "DESCRIPTION", "STATE", "APPLIED AT"
+    ))];
+    for l in rows {
+        let duration = l.duration_ms.map(human_ms).unwrap_or_else(|| "-".into());
+        out.push(Line::Data(format!(
+            "{:<14}  {:<width$}  {:<12}  {:<23}  {}",
+            l.version,
+            l.description,
+            format!(
+                "{}{}",
+                l.state.label(),
+                if l.leftover.is_some() { "!" } else { "" }
+            ),
+            l.applied_at.as_deref().unwrap_or("-"),
+            duration
+        )));
+    }
+    out
+}
+
+fn plan_text(up: bool, steps: &[Planned], names: &dyn Names) -> Vec<Line> {
+    let (verb, none) = if up {
+        ("applied", "Dry run: no migrations to apply.")
+    } else {
+        ("reverted", "Dry run: no migrations to revert.")
+    };
+    if steps.is_empty() {
+        return vec![Line::Status(none.into())];
+    }
+    let mut out = vec![Line::Status(format!(
+        "Dry run: {} migration(s) would be {verb}, nothing was run:",
+        steps.len()
+    ))];
+    for s in steps {
+        let tx = if s.no_transaction {
+            "  (no transaction)"
+        } else {
+            ""
+        };
+        let file = s
+            .file
+            .as_ref()
+            .map(|f| names.file(f))
+            .unwrap_or_else(|| "-".into());
+        out.push(Line::Data(format!(
+            "{} {}  {file}{tx}",
+            s.version, s.description
+        )));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{Base, MigratorNames};
+
+    #[test]
+    fn outcomes_round_trip_and_render_with_the_printing_side_names() {
+        let f = FileRef::new(Base::Migration, "1_a.up.sql", "/app/migrations/1_a.up.sql");
+        let o = Outcome::Plan {
+            up: true,
+            steps: vec![Planned {
+                version: 1,
+                description: "a".into(),
+                file: Some(f),
+                no_transaction: true,
+            }],
+        };
+        let json = serde_json::to_string(&o).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<Outcome>(&json).ok(), Some(o.clone()));
+        assert_eq!(
+            o.text(&MigratorNames)[1],
+            Line::Data("1 a  /app/migrations/1_a.up.sql  (no transaction)".into())
+        );
+        assert_eq!(
+            o.json(&MigratorNames)["pending"][0]["file"],
+            "/app/migrations/1_a.up.sql"
+        );
+    }
+}
