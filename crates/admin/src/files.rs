@@ -72,12 +72,33 @@ impl FilesError {
     }
 }
 
-/// `path` as messages show it: relative to `cwd` when under it.
+/// `path` as messages show it, like git does: relative to `cwd` when both are under a common
+/// folder other than `/` (`migrations`, `../migrations`), else absolute.
 pub fn shown(path: &Path, cwd: &Path) -> String {
-    match path.strip_prefix(cwd) {
-        Ok(rel) if rel.as_os_str().is_empty() => ".".into(),
-        Ok(rel) => rel.display().to_string(),
-        Err(_) => path.display().to_string(),
+    let (p, c): (Vec<_>, Vec<_>) = (path.components().collect(), cwd.components().collect());
+    let common = p.iter().zip(&c).take_while(|(a, b)| a == b).count();
+    if !path.is_absolute() || common < 2 {
+        return path.display().to_string();
+    }
+    let mut rel = PathBuf::new();
+    for _ in common..c.len() {
+        rel.push("..");
+    }
+    for part in &p[common..] {
+        rel.push(part);
+    }
+    if rel.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        rel.display().to_string()
+    }
+}
+
+/// A file of a folder as shown: `dir/name`, or `name` alone in the current folder.
+fn in_dir(dir_shown: &str, name: &str) -> String {
+    match dir_shown.trim_end_matches('/') {
+        "." | "" => name.to_string(),
+        d => format!("{d}/{name}"),
     }
 }
 
@@ -233,8 +254,10 @@ impl HostFiles {
             (&down.name, down.text.as_bytes()),
         )
         .map_err(|e| fail(e.source))?;
-        let show = |n: &str| format!("{}/{n}", self.dir_shown.trim_end_matches('/'));
-        Ok((show(&up.name), show(&down.name)))
+        Ok((
+            in_dir(&self.dir_shown, &up.name),
+            in_dir(&self.dir_shown, &down.name),
+        ))
     }
 }
 
@@ -278,7 +301,7 @@ impl Names for HostNames {
             return with_position(&format!("image:{}", f.shown), f);
         };
         let path = match f.base {
-            Base::Migration => format!("{}/{}", h.dir_shown.trim_end_matches('/'), f.name),
+            Base::Migration => in_dir(&h.dir_shown, &f.name),
             Base::MigrationsDir => h.dir_shown.clone(),
             Base::Schema => h.schema_shown.clone(),
         };
@@ -303,6 +326,13 @@ mod tests {
             "migrations"
         );
         assert_eq!(shown(Path::new("/other/m"), Path::new("/w/p")), "/other/m");
+        assert_eq!(shown(Path::new("/w/p"), Path::new("/w/p")), ".");
+        assert_eq!(
+            shown(Path::new("/w/p/migrations"), Path::new("/w/p/src/app")),
+            "../../migrations"
+        );
+        assert_eq!(in_dir(".", "1_a.up.sql"), "1_a.up.sql");
+        assert_eq!(in_dir("../m/", "1_a.up.sql"), "../m/1_a.up.sql");
         assert_eq!(
             tidy(Path::new("/w/p/compose/../migrations")),
             PathBuf::from("/w/p/migrations")

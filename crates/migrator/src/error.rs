@@ -110,6 +110,9 @@ pub enum MigratorError {
         file: FileRef,
         given_by: String,
     },
+    NothingToCheck {
+        file: FileRef,
+    },
     OrphanDown {
         file: FileRef,
     },
@@ -214,6 +217,7 @@ impl MigratorError {
             | Refused { .. }
             | NoVersionLeft { .. }
             | SchemaFileMissing { .. }
+            | NothingToCheck { .. }
             | DuplicateVersion { .. }
             | OrphanDown { .. }
             | OutsideDir { .. }
@@ -456,6 +460,16 @@ impl MigratorError {
             .hint(
                 p("fix the path (or create the file), then run: ")
                     .cmd(&["makemigrations", "--schema", "<FILE>"]),
+            ),
+            NothingToCheck { file } => d(
+                "nothing_to_check",
+                p("makemigrations --check has nothing to compare: there is no schema file at ")
+                    .file(file.clone())
+                    .t("\nnothing was checked (a check that cannot compare does not pass)"),
+            )
+            .hint(
+                p("create it (the declarative schema, see the README), or name yours: ")
+                    .cmd(&["makemigrations", "--check", "--schema", "<FILE>"]),
             ),
             OrphanDown { file } => d(
                 "orphan_down",

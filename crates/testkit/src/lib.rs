@@ -234,3 +234,63 @@ pub fn wait(child: std::process::Child) -> Out {
 pub fn figures(line: &str) {
     eprintln!("{line}");
 }
+
+/// A transcript of runs for a snapshot: each command, its exit code, stdout and stderr.
+#[derive(Default)]
+pub struct Transcript(String);
+
+impl Transcript {
+    /// Appends one run as `$ <shown>` and what it printed.
+    pub fn add(&mut self, shown: &str, out: &Out) {
+        use std::fmt::Write;
+        let _ = write!(self.0, "$ {shown}\n[exit {}]\n", out.code);
+        if !out.stdout.is_empty() {
+            let _ = write!(self.0, "--- stdout\n{}", out.stdout);
+            if !out.stdout.ends_with('\n') {
+                self.0.push('\n');
+            }
+        }
+        if !out.stderr.is_empty() {
+            let _ = write!(self.0, "--- stderr\n{}", out.stderr);
+            if !out.stderr.ends_with('\n') {
+                self.0.push('\n');
+            }
+        }
+        self.0.push('\n');
+    }
+
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Snapshot settings that keep what changes from run to run out of snapshots: migration
+/// versions (timestamps), wall-clock times, durations, and the given literal paths or names
+/// (`(literal, placeholder)`, applied first, longest first).
+pub fn snapshot_settings(literals: &[(&str, &str)]) -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_prepend_module_to_snapshot(false);
+    let mut lits: Vec<&(&str, &str)> = literals.iter().filter(|(l, _)| !l.is_empty()).collect();
+    lits.sort_by_key(|(l, _)| std::cmp::Reverse(l.len()));
+    for (literal, placeholder) in lits {
+        let escaped: String = literal
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    c.to_string()
+                } else {
+                    format!("\\x{{{:x}}}", c as u32)
+                }
+            })
+            .collect();
+        s.add_filter(&escaped, *placeholder);
+    }
+    s.add_filter(r"\d{14}", "[VERSION]");
+    s.add_filter(
+        r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z| UTC)?",
+        "[TIME]",
+    );
+    s.add_filter(r#""duration_ms":\d+(\.\d+)?"#, r#""duration_ms":"[MS]""#);
+    s.add_filter(r"\b\d+(\.\d+)? ?(ms|s)\b", "[DURATION]");
+    s
+}

@@ -103,7 +103,7 @@ pub fn schema_input(
             let by = if by_env { "SCHEMA_FILE" } else { "--schema" };
             (p.clone(), Some(by.to_string()))
         }
-        None => (settings.migrations_dir.join("..").join("schema.sql"), None),
+        None => (beside(&settings.migrations_dir), None),
     };
     let shown = path.display().to_string();
     let bytes = match std::fs::read(&path) {
@@ -121,6 +121,17 @@ pub fn schema_input(
         given_by,
         bytes,
     })
+}
+
+/// `schema.sql` beside the migrations folder: `/app/schema.sql` for `/app/migrations` (not
+/// `/app/migrations/../schema.sql`, which messages would show).
+fn beside(dir: &std::path::Path) -> std::path::PathBuf {
+    match dir.components().next_back() {
+        Some(std::path::Component::Normal(_)) => dir
+            .parent()
+            .map_or_else(|| "schema.sql".into(), |p| p.join("schema.sql")),
+        _ => dir.join("..").join("schema.sql"),
+    }
 }
 
 pub async fn run(
@@ -142,11 +153,11 @@ pub async fn run(
                 given_by,
             });
         }
-        let no_file = Text::plain("No schema file at ").file(schema_file.clone());
+        // A gate that cannot compare must not pass.
         if args.check {
-            printer.note(&no_file.t(": nothing to check."))?;
-            return Ok(ExitCode::Success);
+            return Err(MigratorError::NothingToCheck { file: schema_file });
         }
+        let no_file = Text::plain("No schema file at ").file(schema_file.clone());
         printer.note(&no_file.t(
             ": writing an empty migration (pass --schema FILE or set SCHEMA_FILE to generate one).",
         ))?;

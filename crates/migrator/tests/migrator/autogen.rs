@@ -133,10 +133,12 @@ async fn without_schema_file_it_writes_an_empty_pair_and_says_so() {
         .ok()
         .stderr_has("No schema file at");
     assert_eq!(p.files().len(), 2);
+    // A gate that cannot compare fails instead of passing.
     make(&p, &["--check"])
         .await
-        .ok()
-        .stderr_has("nothing to check");
+        .code(7)
+        .stderr_has("makemigrations --check has nothing to compare: there is no schema file at ")
+        .stderr_has("hint: create it");
     // --empty ignores an existing schema.sql.
     schema(&p, SCHEMA);
     make(&p, &["-m", "blank", "--empty"]).await.ok();

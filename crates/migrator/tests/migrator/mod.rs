@@ -14,4 +14,5 @@ mod pairs;
 mod preflight;
 mod safety;
 mod shadow_cleanup;
+mod snapshots;
 mod sqlx_compat;
