@@ -57,6 +57,12 @@ demo-local:
 bench-autogen *ARGS:
     bench/autogen.sh {{ARGS}}
 
+# admin's cost over the exec channel: `admin db current` vs `docker exec <api> true`, and
+# makemigrations through admin vs the migrator alone (200 tables), interleaved (bench/exec.py).
+[group('bench')]
+bench-exec *ARGS:
+    python3 bench/exec.py {{ARGS}}
+
 # Every benchmark.
 [group('bench')]
-bench: bench-autogen
+bench: bench-autogen bench-exec

@@ -6,6 +6,8 @@
 # The stack keeps running afterwards; `just demo-down` removes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+scripts/setup.sh   # what a fresh machine lacks (idempotent)
 root=$PWD
 demo="$root/.tmp/demo"
 
@@ -18,8 +20,9 @@ if [ -f "$demo/.env" ]; then
   (cd "$demo" && docker-compose -f compose/docker-compose.yml -p admindemo down -v --remove-orphans >/dev/null 2>&1 || true)
 fi
 rm -rf "$demo"
+# No bind mounts: admin sends migrations/ and schema.sql to the migrator and writes new
+# migrations here itself, as you.
 mkdir -p "$demo/compose" "$demo/migrations"
-chmod 777 "$demo/migrations"   # the API image runs as uid 10001 by default
 cp compose/docker-compose.yml "$demo/compose/"
 cp .env.example "$demo/.env.example"
 cp schema.sql "$demo/schema.sql"
