@@ -52,10 +52,15 @@ images:
 demo-local:
     scripts/demo-local.sh
 
-# Autogenerate speed vs Alembic on a throwaway PostgreSQL (args go to bench/autogen.py, e.g. --sizes 200)
+# Autogenerate speed vs Alembic on a throwaway PostgreSQL (args go to bench/autogen.py, e.g. --sizes 200 --scenarios abs)
 [group('bench')]
 bench-autogen *ARGS:
     bench/autogen.sh {{ARGS}}
+
+# The same, every migrator run also made with REV's migrator, interleaved (e.g. just bench-baseline 3172f2f --sizes 200)
+[group('bench')]
+bench-baseline REV *ARGS:
+    bin=$(bench/baseline.sh {{REV}}) && bench/autogen.sh --baseline-migrator "$bin" {{ARGS}}
 
 # admin's cost over the exec channel: `admin db current` vs `docker exec <api> true`, and
 # makemigrations through admin vs the migrator alone (200 tables), interleaved (bench/exec.py).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Autogenerate benchmark entry point (`just bench-autogen`): builds the release migrator, makes
 # the Alembic venv under .tmp/bench-venv (idempotent), runs bench/autogen.py with any arguments
-# (see: bench/autogen.sh --help). The PostgreSQL cluster is started and removed by autogen.py.
+# (see: bench/autogen.sh --help). The PostgreSQL clusters are started and removed by autogen.py,
+# which also exports the corpus schema of scenario (s) when needed (bench/corpus_export.py).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -74,7 +74,7 @@ def main() -> int:
                 elif "checkpoint complete" in e:
                     c = re.search(r"total=([\d.]+) s", e)
                     checkpoints.append(float(c.group(1)) if c else 0.0)
-            print(f"\n## scenario {sc}, N={a.n}: wall {wall:.3f} s; -v phases (shadow/diff/proof ms): {phases}")
+            print(f"\n## scenario {sc}, N={a.n}: wall {wall:.3f} s; -v phases: {phases}")
             total = 0.0
             for k, (ms, cnt) in sorted(by.items(), key=lambda kv: -kv[1][0]):
                 total += ms
