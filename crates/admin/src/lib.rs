@@ -8,6 +8,7 @@ pub mod docker;
 pub mod error;
 pub mod files;
 pub mod settings;
+pub mod target;
 
 // The shared vocabulary, under the paths the modules of this crate use.
 pub use protocol::{exit, output, redact};

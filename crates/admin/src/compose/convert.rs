@@ -9,6 +9,10 @@ use super::ComposeError;
 use super::model::{EnvFile, FileModel, Healthcheck, ServiceConfig, Volume, VolumeKind, XAdmin};
 use super::tree::{Node, Value};
 
+mod run;
+
+pub use run::split_words;
+
 impl FileModel {
     /// Reads the fields we use from an interpolated tree; other keys are ignored.
     pub fn from_tree(file: &Path, root: &Node) -> Result<FileModel, ComposeError> {
@@ -25,6 +29,8 @@ impl FileModel {
                         model.services.insert(name.clone(), cx.service(svc, &path)?);
                     }
                 }
+                "networks" => model.networks = cx.resources(node, "networks")?,
+                "volumes" => model.volumes = cx.resources(node, "volumes")?,
                 _ => {}
             }
         }
@@ -141,6 +147,12 @@ impl Cx<'_> {
                 "working_dir" => svc.working_dir = self.opt_text(value, &p)?,
                 "user" => svc.user = self.opt_text(value, &p)?,
                 "profiles" => svc.profiles = self.strings(value, &p)?,
+                "networks" => svc.networks = Some(self.service_networks(value, &p)?),
+                "network_mode" => svc.network_mode = self.opt_text(value, &p)?,
+                "entrypoint" => svc.entrypoint = self.entrypoint(value, &p)?,
+                "depends_on" => svc.depends_on = self.depends_on(value, &p)?,
+                "extra_hosts" => svc.extra_hosts = self.extra_hosts(value, &p)?,
+                "tmpfs" => svc.tmpfs = self.strings(value, &p)?,
                 _ => {}
             }
         }

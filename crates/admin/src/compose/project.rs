@@ -49,6 +49,12 @@ pub struct Project {
     pub service_config: ServiceConfig,
     /// All service names, sorted.
     pub services: Vec<String>,
+    /// The other services' merged configurations (paths absolute, like `service_config`).
+    pub others: std::collections::BTreeMap<String, ServiceConfig>,
+    /// Top-level `networks:`.
+    pub networks: std::collections::BTreeMap<String, super::model::Resource>,
+    /// Top-level `volumes:`.
+    pub volumes: std::collections::BTreeMap<String, super::model::Resource>,
     /// The migrator command in the container.
     pub migrator: String,
     /// The `x-admin` extension (merged over the Compose files).
@@ -298,6 +304,10 @@ pub fn resolve(
     let service = select_service(opts, env, x_admin.service.as_deref(), &services)?;
     let mut service_config = merged.services.remove(&service).unwrap_or_default();
     absolutize_paths(&mut service_config, &dir, env);
+    let mut others = std::mem::take(&mut merged.services);
+    for svc in others.values_mut() {
+        absolutize_paths(svc, &dir, env);
+    }
 
     let mut required_variables = BTreeSet::new();
     for (file, raw) in &raw_trees {
@@ -328,6 +338,9 @@ pub fn resolve(
         service,
         service_config,
         services,
+        others,
+        networks: std::mem::take(&mut merged.networks),
+        volumes: std::mem::take(&mut merged.volumes),
         migrator,
         x_admin,
         required_variables,

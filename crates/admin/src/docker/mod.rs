@@ -11,8 +11,10 @@
 //! let outcome = exec(&docker, &container.id, request, &mut sink).await?;
 //! ```
 
+mod attached;
 mod container;
 mod exec;
+mod oneoff;
 mod sink;
 mod start_failure;
 mod terminal;
@@ -29,6 +31,7 @@ pub use container::{
     ServiceContainer, container_env, find_container, label_filters, readiness,
 };
 pub use exec::{DETACH_KEYS, ExecMode, ExecOutcome, ExecRequest, ExecStdin, exec};
+pub use oneoff::{ContainerSpec, run_container};
 pub use sink::{LineSink, LineSplitter, OutputSink};
 pub use start_failure::StartFailure;
 pub use terminal::{RawModeGuard, terminal_size};

@@ -6,6 +6,7 @@ mod files;
 mod flows;
 mod interactive;
 mod layouts;
+mod targets;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -215,6 +216,61 @@ impl Stack {
             Ok(o) => panic!("psql in {service}: {}", String::from_utf8_lossy(&o.stderr)),
             Err(e) => panic!("docker-compose exec {service}: {e}"),
         }
+    }
+
+    /// The project's containers: `(service, id, oneoff, state)`, sorted.
+    pub fn containers(&self) -> Vec<(String, String, bool, String)> {
+        let out = Command::new("docker")
+            .args(["ps", "-a", "--no-trunc", "--filter"])
+            .arg(format!("label=com.docker.compose.project={}", self.name))
+            .args([
+                "--format",
+                "{{.Label \"com.docker.compose.service\"}} {{.ID}} {{.Label \"com.docker.compose.oneoff\"}} {{.State}}",
+            ])
+            .output();
+        let text = match out {
+            Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+            other => panic!("docker ps: {other:?}"),
+        };
+        let mut rows: Vec<(String, String, bool, String)> = text
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                (f.len() == 4).then(|| {
+                    (
+                        f[0].to_owned(),
+                        f[1].to_owned(),
+                        f[2] == "True",
+                        f[3].to_owned(),
+                    )
+                })
+            })
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    /// `(service, id, state)` of the project's service containers (no one-offs).
+    pub fn services(&self) -> Vec<(String, String, String)> {
+        self.containers()
+            .into_iter()
+            .filter(|c| !c.2)
+            .map(|(s, id, _, state)| (s, id, state))
+            .collect()
+    }
+
+    /// How many one-off containers of the project exist.
+    pub fn oneoffs(&self) -> usize {
+        self.containers().iter().filter(|c| c.2).count()
+    }
+
+    /// Runs `docker-compose … ARGS` and asserts it worked.
+    pub fn compose_ok(&self, args: &[&str]) {
+        let out = self.compose().args(args).output();
+        assert!(
+            out.as_ref().is_ok_and(|o| o.status.success()),
+            "docker-compose {args:?}: {out:?}"
+        );
     }
 
     /// Writes an up/down pair into migrations/ as the test (the files are ours).
