@@ -144,7 +144,13 @@ pub async fn run(
                     service: project.service.clone(),
                     target: target.describe(),
                     message: f.message.clone(),
-                    code: u8::try_from(f.exit_code).unwrap_or(127),
+                    // 127 when it is not there (the engine says 126 for an exec of a missing
+                    // absolute path), 126 when it is there but cannot run: as a shell says.
+                    code: if f.message.contains("not found") || f.message.contains("no such file") {
+                        127
+                    } else {
+                        126
+                    },
                 }
                 .into());
             }

@@ -40,7 +40,7 @@ fn one_off_runs_up_restarts_and_nothing_is_recreated() {
     up.ok()
         .stderr_has("service db was exited")
         .stderr_has("service api was exited")
-        .stdout_has("20260101000000");
+        .stderr_has("applied 20260101000000");
     assert_eq!(ids(&s), before, "no container was recreated");
     for service in ["api", "db", "shadow"] {
         assert_eq!(state_of(&s, service), "running", "{service}");
@@ -122,7 +122,7 @@ fn one_off_gets_env_file_networks_and_volumes_of_the_service() {
     s.write(
         "compose.yaml",
         &format!(
-            "services:\n  db:\n    image: {db}\n    environment: {{POSTGRES_USER: app, POSTGRES_PASSWORD: \"${{POSTGRES_PASSWORD}}\", POSTGRES_DB: app}}\n    networks: [back]\n    healthcheck:\n      test: [\"CMD-SHELL\", \"pg_isready -q -h 127.0.0.1 -U app -d app\"]\n      interval: 1s\n      retries: 60\n  api:\n    image: {api}\n    env_file: [.env.api, {{path: .env.optional, required: false}}]\n    environment: [NO_SUCH_VAR]\n    networks: [back]\n    volumes: [\"scratch:/scratch\"]\n    depends_on: {{db: {{condition: service_healthy}}}}\nnetworks:\n  back:\nvolumes:\n  scratch:\n",
+            "services:\n  db:\n    image: {db}\n    environment: {{POSTGRES_USER: app, POSTGRES_PASSWORD: \"${{POSTGRES_PASSWORD}}\", POSTGRES_DB: app}}\n    networks: [back]\n    healthcheck:\n      test: [\"CMD-SHELL\", \"pg_isready -q -h 127.0.0.1 -U app -d app\"]\n      interval: 1s\n      retries: 60\n  api:\n    image: {api}\n    env_file: [.env.api]\n    environment: [NO_SUCH_VAR]\n    networks: [back]\n    volumes: [\"scratch:/scratch\"]\n    depends_on: {{db: {{condition: service_healthy}}}}\nnetworks:\n  back:\nvolumes:\n  scratch:\n",
             db = images.db,
             api = images.api
         ),
@@ -137,6 +137,7 @@ fn one_off_gets_env_file_networks_and_volumes_of_the_service() {
     let mut s = s;
     s.files.push("compose.yaml".into());
     s.env.retain(|k, _| k == "POSTGRES_PASSWORD");
+    s.env.insert("COMPOSE_PROJECT_NAME".into(), s.name.clone());
     s.write_env();
 
     let env = s.admin().args(["db", "env_check"]).run();
