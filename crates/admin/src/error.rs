@@ -71,6 +71,24 @@ pub enum AdminError {
         code: u8,
     },
 
+    #[error(
+        "service {service} of stack {stack} runs on {}, not on this engine\nhint: run admin against that node's engine: DOCKER_HOST=ssh://{} admin -p {stack} db … (or a Docker context for it: docker context create NODE --docker host=ssh://…)",
+        nodes.join(", "), first_node
+    )]
+    StackElsewhere {
+        stack: String,
+        service: String,
+        /// `host (addr)` of each node with a running task.
+        nodes: Vec<String>,
+        /// The first node's address (or hostname), for the hint.
+        first_node: String,
+    },
+
+    #[error(
+        "the swarm service {stack}_{service} has no running task\nhint: see why: docker service ps {stack}_{service} --no-trunc"
+    )]
+    StackNoTask { stack: String, service: String },
+
     /// The migrator's own error, rendered with host paths and `admin db …` commands.
     #[error("{text}")]
     Migrator { text: String, code: u8 },
@@ -85,7 +103,9 @@ impl AdminError {
             AdminError::NoComposeCli { .. }
             | AdminError::NotReady { .. }
             | AdminError::NoImage { .. }
-            | AdminError::ExternalMissing { .. } => ExitCode::ContainerNotRunning,
+            | AdminError::ExternalMissing { .. }
+            | AdminError::StackElsewhere { .. }
+            | AdminError::StackNoTask { .. } => ExitCode::ContainerNotRunning,
             AdminError::UpFailed { .. } | AdminError::Output(_) => ExitCode::Failure,
             AdminError::Interrupted { .. } => ExitCode::Interrupted,
             AdminError::ImageMakemigrations => ExitCode::Usage,

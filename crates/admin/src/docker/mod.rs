@@ -17,6 +17,7 @@ mod exec;
 mod oneoff;
 mod sink;
 mod start_failure;
+mod swarm;
 mod terminal;
 
 use std::time::Duration;
@@ -34,6 +35,7 @@ pub use exec::{DETACH_KEYS, ExecMode, ExecOutcome, ExecRequest, ExecStdin, exec}
 pub use oneoff::{ContainerSpec, run_container};
 pub use sink::{LineSink, LineSplitter, OutputSink};
 pub use start_failure::StartFailure;
+pub use swarm::{LABEL_STACK, LABEL_SWARM_SERVICE, StackLookup, find_stack_service};
 pub use terminal::{RawModeGuard, terminal_size};
 
 /// How long [`connect`] waits for the engine to answer its ping.

@@ -13,7 +13,8 @@ use super::oneoff;
 use super::service::ServiceTarget;
 use super::stack;
 use crate::compose::Project;
-use crate::docker::{self, ContainerLookup};
+use crate::docker::{self, ContainerLookup, StackLookup};
+use crate::error::AdminError;
 use crate::output::Printer;
 use crate::settings::Settings;
 
@@ -32,6 +33,43 @@ pub async fn select(
         project.name
     ))?;
     Ok(target)
+}
+
+/// A Swarm stack deployed under the project's name (`docker stack deploy -c … NAME`): its
+/// running task container here, an error naming the nodes it runs on, or `None` (no stack).
+async fn stack_task(docker: &Docker, project: &Project) -> anyhow::Result<Option<Box<dyn Target>>> {
+    let (stack, service) = (&project.name, &project.service);
+    match docker::find_stack_service(docker, stack, service).await? {
+        StackLookup::Local(container) => Ok(Some(Box::new(ServiceTarget {
+            docker: docker.clone(),
+            container,
+        }))),
+        StackLookup::Elsewhere(nodes) => Err(AdminError::StackElsewhere {
+            stack: stack.clone(),
+            service: service.clone(),
+            first_node: nodes
+                .first()
+                .map(|(host, addr)| {
+                    if addr.is_empty() {
+                        host.clone()
+                    } else {
+                        addr.clone()
+                    }
+                })
+                .unwrap_or_default(),
+            nodes: nodes
+                .into_iter()
+                .map(|(host, addr)| format!("node {host} ({addr})"))
+                .collect(),
+        }
+        .into()),
+        StackLookup::NoTask => Err(AdminError::StackNoTask {
+            stack: stack.clone(),
+            service: service.clone(),
+        }
+        .into()),
+        StackLookup::Absent => Ok(None),
+    }
 }
 
 async fn pick(
@@ -54,7 +92,12 @@ async fn pick(
             }));
         }
         Some(ContainerLookup::NotRunning(c)) => Some(c.state),
-        Some(ContainerLookup::Missing) => Some("not created".to_owned()),
+        Some(ContainerLookup::Missing) => {
+            if let Some(task) = stack_task(docker, project).await? {
+                return Ok(task);
+            }
+            Some("not created".to_owned())
+        }
         None => None,
     };
     if settings.up {

@@ -181,3 +181,140 @@ fn one_off_gets_env_file_networks_and_volumes_of_the_service() {
         .stderr_has("pass DATABASE_URL into the api service");
     assert_no_canary(&[&env, &current, &shell, &not_passed]);
 }
+
+/// Leaves the swarm on drop when this test created it.
+struct SwarmGuard {
+    created: bool,
+    stack: String,
+}
+
+impl SwarmGuard {
+    fn join() -> SwarmGuard {
+        let state = std::process::Command::new("docker")
+            .args(["info", "--format", "{{.Swarm.LocalNodeState}}"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default();
+        let created = state != "active";
+        if created {
+            let out = std::process::Command::new("docker")
+                .args(["swarm", "init", "--advertise-addr", "127.0.0.1"])
+                .output();
+            assert!(
+                out.as_ref().is_ok_and(|o| o.status.success()),
+                "docker swarm init: {out:?}"
+            );
+        }
+        SwarmGuard {
+            created,
+            stack: String::new(),
+        }
+    }
+}
+
+impl Drop for SwarmGuard {
+    fn drop(&mut self) {
+        if !self.stack.is_empty() {
+            let _ = std::process::Command::new("docker")
+                .args(["stack", "rm", &self.stack])
+                .output();
+            // The stack's containers and network go away asynchronously.
+            for _ in 0..60 {
+                let left = std::process::Command::new("docker")
+                    .args(["ps", "-aq", "--filter"])
+                    .arg(format!("label=com.docker.stack.namespace={}", self.stack))
+                    .output()
+                    .map(|o| !o.stdout.is_empty())
+                    .unwrap_or(false);
+                if !left {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(500));
+            }
+        }
+        if self.created {
+            let _ = std::process::Command::new("docker")
+                .args(["swarm", "leave", "--force"])
+                .output();
+        }
+    }
+}
+
+#[test]
+fn swarm_stack_runs_in_the_task_container() {
+    let Some(images) = images() else { return };
+    let mut s = Stack::new(images, "swm");
+    // `dnsrr`: `db` resolves to the task's address directly. The default virtual IP needs the
+    // kernel's IPVS, which some kernels (this CI machine's VM) lack.
+    s.write(
+        "compose.yaml",
+        &format!(
+            "services:\n  db:\n    image: {db}\n    environment: {{POSTGRES_USER: app, POSTGRES_PASSWORD: \"${{POSTGRES_PASSWORD}}\", POSTGRES_DB: app}}\n    deploy: {{endpoint_mode: dnsrr}}\n  api:\n    image: {api}\n    environment:\n      DATABASE_URL: \"${{DATABASE_URL}}\"\n",
+            db = images.db,
+            api = images.api
+        ),
+    );
+    s.files.push("compose.yaml".into());
+    s.env.insert("COMPOSE_PROJECT_NAME".into(), s.name.clone());
+    s.write_env();
+    s.add_migration(
+        "20260101000000_t",
+        "CREATE TABLE t (id int);\n",
+        "DROP TABLE t;\n",
+    );
+    let mut swarm = SwarmGuard::join();
+    let deploy = std::process::Command::new("docker")
+        .args([
+            "stack",
+            "deploy",
+            "--detach=true",
+            "-c",
+            "compose.yaml",
+            &s.name,
+        ])
+        .envs(&s.env)
+        .current_dir(s.dir.path())
+        .output();
+    assert!(
+        deploy.as_ref().is_ok_and(|o| o.status.success()),
+        "docker stack deploy: {deploy:?}"
+    );
+    swarm.stack = s.name.clone();
+
+    // The tasks start asynchronously and PostgreSQL needs a moment: wait for `current`.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let current = loop {
+        let out = s.admin().args(["-v", "db", "current"]).run();
+        if out.code == 0 || std::time::Instant::now() > deadline {
+            break out;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    };
+    current
+        .ok()
+        .stderr_has(&format!("running in container {}_api.1.", s.name));
+    let migrate = s.admin().args(["db", "migrate"]).run();
+    migrate.ok().stderr_has("applied 20260101000000");
+    s.admin()
+        .args(["db", "history"])
+        .run()
+        .ok()
+        .stdout_has("20260101000000");
+    assert_eq!(s.services().len(), 0, "no Compose container was made");
+    assert_eq!(s.oneoffs(), 0);
+
+    // No running task: exit 12 and how to see why.
+    let scale = std::process::Command::new("docker")
+        .args(["service", "scale", "--detach=false"])
+        .arg(format!("{}_api=0", s.name))
+        .output();
+    assert!(scale.is_ok_and(|o| o.status.success()));
+    let none = s.admin().args(["db", "current"]).run();
+    none.code(12)
+        .stderr_has(&format!(
+            "the swarm service {}_api has no running task",
+            s.name
+        ))
+        .stderr_has(&format!("docker service ps {}_api --no-trunc", s.name));
+    assert_no_canary(&[&current, &migrate, &none]);
+}
