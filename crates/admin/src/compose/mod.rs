@@ -9,6 +9,7 @@
 mod convert;
 mod discover;
 mod dotenv;
+mod include;
 mod interpolate;
 mod model;
 mod project;

@@ -6,9 +6,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::discover::{self, absolute};
-use super::interpolate::{TemplateError, TreeError, interpolate_tree, tree_required_variables};
+use super::interpolate::{TemplateError, TreeError, tree_required_variables};
 use super::model::{FileModel, ServiceConfig, VolumeKind};
-use super::tree::{self, Node};
+use super::tree::Node;
 use super::{ComposeError, EnvMap, MissingVariable, dotenv};
 
 /// The migrator command used when neither `ADMIN_MIGRATOR` nor `x-admin.migrator` is set.
@@ -119,7 +119,7 @@ fn non_empty(v: Option<&String>) -> Option<&str> {
     v.map(String::as_str).filter(|s| !s.is_empty())
 }
 
-fn read(path: &Path) -> Result<String, ComposeError> {
+pub(super) fn read(path: &Path) -> Result<String, ComposeError> {
     std::fs::read_to_string(path).map_err(|source| ComposeError::Read {
         path: path.to_path_buf(),
         source,
@@ -217,11 +217,11 @@ impl EnvSetup {
 }
 
 /// The Compose files read, interpolated and merged.
-struct Loaded {
-    merged: FileModel,
+pub(super) struct Loaded {
+    pub(super) merged: FileModel,
     /// Each file's tree before interpolation (for required-variable extraction).
-    raw_trees: Vec<(PathBuf, Node)>,
-    warnings: Vec<String>,
+    pub(super) raw_trees: Vec<(PathBuf, Node)>,
+    pub(super) warnings: Vec<String>,
 }
 
 fn load_files(
@@ -235,20 +235,16 @@ fn load_files(
         warnings: Vec::new(),
     };
     let mut unset = BTreeSet::new();
-    let lookup = |k: &str| env.get(k).cloned();
     for file in files {
-        let raw = tree::parse(file, &read(file)?)?;
-        if raw.get("include").is_some() {
-            loaded.warnings.push(format!(
-                "{}: `include:` is not supported by admin; services from included files are not seen",
-                file.display()
-            ));
-        }
-        let mut node = raw.clone();
-        interpolate_tree(&mut node, &lookup, &mut unset)
-            .map_err(|e| tree_error(file, hint_env_file, e))?;
-        loaded.merged.merge(FileModel::from_tree(file, &node)?);
-        loaded.raw_trees.push((file.clone(), raw));
+        let model = super::include::load_file(
+            file,
+            env,
+            hint_env_file,
+            &mut Vec::new(),
+            &mut loaded,
+            &mut unset,
+        )?;
+        loaded.merged.merge(model);
     }
     for var in &unset {
         loaded.warnings.push(format!(
@@ -350,13 +346,13 @@ pub fn resolve(
     })
 }
 
-fn parent_of(p: &Path) -> PathBuf {
+pub(super) fn parent_of(p: &Path) -> PathBuf {
     p.parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("/"))
 }
 
-fn tree_error(file: &Path, env_file: &Path, e: TreeError) -> ComposeError {
+pub(super) fn tree_error(file: &Path, env_file: &Path, e: TreeError) -> ComposeError {
     match e.error {
         TemplateError::Invalid { template, reason } => ComposeError::Interpolation {
             file: file.to_path_buf(),
@@ -458,7 +454,7 @@ fn select_service(
 }
 
 /// Makes bind-mount sources (`./x`, `../x`, `~/x`) and `env_file` paths absolute.
-fn absolutize_paths(svc: &mut ServiceConfig, dir: &Path, env: &EnvMap) {
+pub(super) fn absolutize_paths(svc: &mut ServiceConfig, dir: &Path, env: &EnvMap) {
     let home = env.get("HOME").map(PathBuf::from);
     let resolve = |s: &str| -> String {
         let p = match (s.strip_prefix('~'), &home) {
