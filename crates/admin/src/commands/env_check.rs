@@ -129,6 +129,7 @@ enum Seen {
 pub async fn run(
     settings: &Settings,
     project: &Project,
+    unset_required: &[compose::MissingVariable],
     printer: &Printer,
 ) -> anyhow::Result<ExitCode> {
     let mut from_example: BTreeSet<String> = BTreeSet::new();
@@ -148,6 +149,7 @@ pub async fn run(
     };
     let mut required = project.required_variables.clone();
     required.extend(MUST_REACH.iter().map(|s| (*s).to_owned()));
+    required.extend(unset_required.iter().map(|m| m.variable.clone()));
     let mut table = rows(
         &from_example,
         &required,
@@ -164,6 +166,25 @@ pub async fn run(
         }
         if optional.contains(&r.name) && r.status == "empty" {
             r.status = "ok";
+        }
+        if let Some(m) = unset_required.iter().find(|m| m.variable == r.name) {
+            // A `${VAR:?}` that Compose itself would refuse: nothing can start.
+            r.host = Presence::of(&project.env, &r.name);
+            if env.get(&r.name).is_some_and(|v| compose::is_stand_in(v)) {
+                r.container = Presence::Missing;
+            }
+            r.status = if r.host == Presence::Empty {
+                "empty"
+            } else {
+                "missing"
+            };
+            r.source = format!(
+                "compose (${{{}:?}} at {}:{}:{})",
+                r.name,
+                project.shown_path(&m.file),
+                m.line,
+                m.col
+            );
         }
     }
     let failed: Vec<&str> = table

@@ -11,6 +11,7 @@ mod discover;
 mod dotenv;
 mod include;
 mod interpolate;
+mod lenient;
 mod model;
 mod project;
 mod runenv;
@@ -30,6 +31,7 @@ pub use convert::split_words;
 pub use discover::{COMPOSE_FILE_NAMES, OVERRIDE_FILE_NAMES};
 pub use dotenv::read_keys as env_file_keys;
 pub use interpolate::{TemplateError, interpolate, required_variables};
+pub use lenient::{is_stand_in, resolve_collecting};
 pub use model::{
     BindMount, Dependency, EnvFile, Healthcheck, Resource, ServiceConfig, Volume, VolumeKind,
 };

@@ -481,6 +481,11 @@ pub(super) fn absolutize_paths(svc: &mut ServiceConfig, dir: &Path, env: &EnvMap
 
 impl Project {
     /// A path for display in a command line: relative to the working directory when inside it.
+    /// `p` relative to the working directory when it is below it (for messages).
+    pub fn shown_path(&self, p: &Path) -> String {
+        self.shown(p)
+    }
+
     fn shown(&self, p: &Path) -> String {
         match p.strip_prefix(&self.cwd) {
             Ok(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),

@@ -40,12 +40,18 @@ fn a_service_in_both_files_is_refused_and_cycles_are_named() {
     )
     .write("other.yaml", "services:\n  api:\n    image: other\n");
     let e = err(&ResolveOptions::default(), &f.root, &env(&[])).to_string();
-    assert!(e.contains("service api is defined here and in an included file"), "{e}");
+    assert!(
+        e.contains("service api is defined here and in an included file"),
+        "{e}"
+    );
     assert!(e.contains("compose.yaml:1:"), "{e}");
 
     let f = Fixture::new();
     f.write("compose.yaml", "include: [a.yaml]\nservices: {}\n")
-        .write("a.yaml", "include: [compose.yaml]\nservices:\n  api: {image: a}\n");
+        .write(
+            "a.yaml",
+            "include: [compose.yaml]\nservices:\n  api: {image: a}\n",
+        );
     let e = err(&ResolveOptions::default(), &f.root, &env(&[])).to_string();
     assert!(e.contains("includes itself"), "{e}");
     assert!(e.contains("a.yaml:1:"), "{e}");
