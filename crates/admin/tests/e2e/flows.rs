@@ -4,19 +4,61 @@ use std::os::unix::fs::MetadataExt;
 
 use super::{CANARY, Stack, assert_no_canary, images};
 
+/// Compose v1 made the project (db, shadow): every container admin creates later is made by
+/// v1 too (v2 would recreate v1's containers), and nothing is recreated.
 #[test]
-fn reference_stack_whole_flow() {
-    let Some(images) = images() else { return };
-    let s = Stack::reference(images, "flow");
+fn reference_stack_whole_flow_compose_v1() {
+    whole_flow(false);
+}
 
-    // Nothing runs yet: the migrator runs in a one-off container of api, after the project's
-    // Compose CLI created api's dependencies (db, shadow) without recreating anything; api
-    // itself is not created, and no one-off container is left behind.
+/// Nothing exists yet and Compose v2 is installed: admin creates what it needs with v2.
+#[test]
+fn reference_stack_whole_flow_compose_v2() {
+    whole_flow(true);
+}
+
+/// `docker compose version` works (under CI=true it must: scripts/setup.sh installs it).
+fn has_compose_v2() -> bool {
+    let ok = std::process::Command::new("docker")
+        .args(["compose", "version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok || !super::in_ci(),
+        "CI=true but `docker compose` (v2) is not installed"
+    );
+    ok
+}
+
+fn whole_flow(v2: bool) {
+    let Some(images) = images() else { return };
+    if !has_compose_v2() {
+        return;
+    }
+    let mut s = Stack::reference(images, if v2 { "flow2" } else { "flow1" });
+    s.compose_v2 = v2;
+    let cli = if v2 {
+        "docker compose "
+    } else {
+        "docker-compose "
+    };
+    if !v2 {
+        s.compose_ok(&["up", "-d", "db", "shadow"]);
+    }
+
+    // No api container yet: the migrator runs in a one-off container of api, after api's
+    // dependencies (db, shadow) run — created by v2 when nothing existed, or already there
+    // (v1); api itself is not created, and no one-off container is left behind.
     let first = s.admin().args(["db", "history"]).run();
-    first
-        .ok()
-        .stderr_has("Using a one-off container of service api (the api service has no running container (not created))")
-        .stderr_has("up -d --no-recreate db shadow");
+    first.ok().stderr_has(
+        "Using a one-off container of service api (the api service has no running container (not created))",
+    );
+    if v2 {
+        first.stderr_has("docker compose -f compose/docker-compose.yml");
+        first.stderr_has("up -d --no-recreate db shadow");
+    } else {
+        assert!(!first.stderr.contains("Creating"), "{}", first.stderr);
+    }
     let services = s.services();
     let names: Vec<&str> = services.iter().map(|c| c.0.as_str()).collect();
     assert_eq!(names, vec!["db", "shadow"], "{services:?}");
@@ -25,7 +67,9 @@ fn reference_stack_whole_flow() {
     // --up starts the api (created by the project's Compose CLI with --no-recreate) and waits
     // for its health; db and shadow are the same containers as before.
     let up = s.admin().args(["--up", "db", "history"]).run();
-    up.ok().stderr_has("is ready");
+    up.ok()
+        .stderr_has("is ready")
+        .stderr_has(&format!("Creating api (no container yet): {cli}"));
     let after = s.services();
     for (service, id, _) in &services {
         assert!(

@@ -84,6 +84,8 @@ pub struct Stack {
     /// The compose files, relative to `dir` (for teardown).
     pub files: Vec<String>,
     pub env: BTreeMap<String, String>,
+    /// The Compose CLI the test itself uses: `docker compose` (v2) or `docker-compose` (v1).
+    pub compose_v2: bool,
 }
 
 pub const CANARY: &str = "Canary-s3cret-9f2k";
@@ -120,6 +122,7 @@ impl Stack {
             name,
             files: Vec::new(),
             env,
+            compose_v2: false,
         };
         stack.mkdir("migrations");
         stack
@@ -191,7 +194,13 @@ impl Stack {
 
     /// `docker-compose -f … -p NAME` in the project dir, with the project's variables.
     pub fn compose(&self) -> Command {
-        let mut cmd = Command::new("docker-compose");
+        let mut cmd = if self.compose_v2 {
+            let mut c = Command::new("docker");
+            c.arg("compose");
+            c
+        } else {
+            Command::new("docker-compose")
+        };
         for f in &self.files {
             cmd.arg("-f").arg(f);
         }
