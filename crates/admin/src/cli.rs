@@ -23,6 +23,8 @@ const EXAMPLES: &str = "Examples:
   admin db downgrade -1                   revert the newest migration
   admin db history                        every migration and its state
   admin db shell                          a shell in the API container
+  admin db dbshell                        psql on the project database
+  admin db dbshell -- -c 'select 1'       psql arguments after --
   echo 'ls migrations' | admin db shell   a script on stdin, no TTY
 
 Files: every db command that reads migrations uses your working tree (the migrations folder
@@ -143,6 +145,9 @@ pub enum DbCommand {
     Sqlmigrate(SqlmigrateArgs),
     /// A shell in the API container (bash if present, else sh), or run `-- CMD ARGS...`.
     Shell(ShellArgs),
+    /// psql on the project database, in the database service's container, connected with the
+    /// API service's DATABASE_URL (never printed); `-- ARGS` go to psql.
+    Dbshell(ShellArgs),
     /// Check the variables the stack needs, on the host and in the container (never shows values).
     #[command(name = "env_check", visible_alias = "env-check")]
     EnvCheck,

@@ -89,6 +89,26 @@ pub enum AdminError {
     )]
     StackNoTask { stack: String, service: String },
 
+    #[error(
+        "the {service} service has no DATABASE_URL, so dbshell does not know which database to open\nhint: set DATABASE_URL in the service's environment (`environment:` or `env_file:`), then check with: admin db env_check"
+    )]
+    DbshellNoUrl { service: String },
+
+    #[error(
+        "the {service} service's DATABASE_URL is not a postgres:// URL (its value is not shown)\nhint: check it with: admin db env_check"
+    )]
+    DbshellBadUrl { service: String },
+
+    #[error(
+        "no Compose service is the database: {host} names none of the project's services\nhint: name it in the Compose file: x-admin: {{db_service: db}}"
+    )]
+    DbshellNoService { host: String },
+
+    #[error(
+        "cannot run psql in the {service} service's container: {message}\nhint: use an image with the PostgreSQL client for that service (the official postgres images have it), or name another service: x-admin: {{db_service: NAME}}"
+    )]
+    NoPsql { service: String, message: String },
+
     /// The migrator's own error, rendered with host paths and `admin db …` commands.
     #[error("{text}")]
     Migrator { text: String, code: u8 },
@@ -106,6 +126,10 @@ impl AdminError {
             | AdminError::ExternalMissing { .. }
             | AdminError::StackElsewhere { .. }
             | AdminError::StackNoTask { .. } => ExitCode::ContainerNotRunning,
+            AdminError::DbshellNoUrl { .. }
+            | AdminError::DbshellBadUrl { .. }
+            | AdminError::DbshellNoService { .. } => ExitCode::Usage,
+            AdminError::NoPsql { .. } => ExitCode::External(127),
             AdminError::UpFailed { .. } | AdminError::Output(_) => ExitCode::Failure,
             AdminError::Interrupted { .. } => ExitCode::Interrupted,
             AdminError::ImageMakemigrations => ExitCode::Usage,

@@ -85,6 +85,9 @@ pub async fn run(cli: Cli, env: EnvMap, printer: &Printer) -> anyhow::Result<Exi
         DbCommand::Stamp(a) => migrator(MigratorCommand::Stamp(a)).await,
         DbCommand::Sqlmigrate(a) => migrator(MigratorCommand::Sqlmigrate(a)).await,
         DbCommand::Shell(a) => commands::shell::run(&settings, &project, printer, &a.command).await,
+        DbCommand::Dbshell(a) => {
+            commands::dbshell::run(&settings, &project, printer, &a.command).await
+        }
         DbCommand::EnvCheck => {
             commands::env_check::run(&settings, &project, &unset_required, printer).await
         }

@@ -119,12 +119,13 @@ impl Cx<'_> {
                 "migrations" => x.migrations = self.opt_text(value, &path)?,
                 "schema" => x.schema = self.opt_text(value, &path)?,
                 "files" => x.files = self.opt_text(value, &path)?,
+                "db_service" => x.db_service = self.opt_text(value, &path)?,
                 _ => {
                     return Err(self.err(
                         value,
                         &path,
                         format!(
-                            "unknown key `{key}` (x-admin knows `service`, `migrator`, `migrations`, `schema` and `files`)"
+                            "unknown key `{key}` (x-admin knows `service`, `migrator`, `migrations`, `schema`, `files` and `db_service`)"
                         ),
                     ));
                 }

@@ -58,6 +58,8 @@ pub struct XAdmin {
     pub schema: Option<String>,
     /// `host` (the working tree, the default) or `image` (the files in the API image).
     pub files: Option<String>,
+    /// The database service (for `dbshell`; default: the one DATABASE_URL's host names).
+    pub db_service: Option<String>,
 }
 
 /// What `admin` needs to know about a service.
@@ -280,6 +282,7 @@ mod tests {
                 migrations: None,
                 schema: None,
                 files: None,
+                db_service: None,
             })
         );
         let api = svc(&base, "api");
