@@ -143,6 +143,9 @@ pub enum DbCommand {
     Stamp(StampArgs),
     /// Print the SQL of a migration.
     Sqlmigrate(SqlmigrateArgs),
+    /// Compare the live database with what its applied migrations build: exit 0 when they
+    /// match, 1 listing what was changed by hand (`--format json` too).
+    Drift,
     /// A shell in the API container (bash if present, else sh), or run `-- CMD ARGS...`.
     Shell(ShellArgs),
     /// psql on the project database, in the database service's container, connected with the

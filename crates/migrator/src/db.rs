@@ -181,6 +181,11 @@ impl Db {
         Ok(())
     }
 
+    /// The connection (for reading the catalog: `drift`).
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut self.conn
+    }
+
     /// Every row of `_sqlx_migrations`, oldest first (empty when the table does not exist).
     pub async fn applied(&mut self) -> Result<Vec<AppliedRow>, MigratorError> {
         let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")

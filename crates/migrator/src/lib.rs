@@ -57,6 +57,7 @@ pub async fn run(
         Command::Current => commands::current::run(&settings, printer).await?,
         Command::Stamp(a) => commands::stamp::run(&settings, printer, a).await?,
         Command::Sqlmigrate(a) => commands::sqlmigrate::run(&settings, printer, a).await?,
+        Command::Drift => commands::drift::run(&settings, printer).await?,
     };
     Ok(code)
 }

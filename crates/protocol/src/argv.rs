@@ -122,6 +122,7 @@ pub fn to_argv(cli: &Cli) -> Vec<String> {
         }
         Command::History => argv.push("history".into()),
         Command::Current => argv.push("current".into()),
+        Command::Drift => argv.push("drift".into()),
         Command::Stamp(a) => {
             argv.push("stamp".into());
             argv.push(format!("--lock-timeout={}", a.lock_timeout));
@@ -201,6 +202,7 @@ mod tests {
                 )),
             Just(Command::History),
             Just(Command::Current),
+            Just(Command::Drift),
             (
                 prop_oneof![
                     Just(StampTarget::Head),

@@ -68,6 +68,9 @@ pub enum Command {
     Stamp(StampArgs),
     /// Print the SQL of a migration.
     Sqlmigrate(SqlmigrateArgs),
+    /// Compare the live database with the state its applied migrations build (replayed on a
+    /// shadow database): exit 0 when they match, 1 listing what was changed by hand.
+    Drift,
 }
 
 #[derive(Debug, Clone, PartialEq, Args)]

@@ -109,6 +109,14 @@ pub enum Outcome {
     },
     /// `makemigrations --check` found changes (the exit code is 1).
     Changes { schema: FileRef, ops: Vec<String> },
+    /// `drift`: what the live database has that its `applied` migrations do not build (each
+    /// op turns the migrations' state into the database's); empty = no drift.
+    Drift {
+        applied: usize,
+        ops: Vec<String>,
+        /// Applied migrations whose file changed since (their replay may differ from what ran).
+        modified: Vec<i64>,
+    },
 }
 
 /// One line of text output.
@@ -118,6 +126,32 @@ pub enum Line {
     Data(String),
     /// stderr.
     Status(String),
+}
+
+fn drift_text(applied: usize, ops: &[String], modified: &[i64], names: &dyn Names) -> Vec<Line> {
+    let mut out = Vec::new();
+    for v in modified {
+        out.push(Line::Status(format!(
+            "warning: migration {v} changed after it was applied: its replay may differ from what ran"
+        )));
+    }
+    if ops.is_empty() {
+        out.push(Line::Status(format!(
+            "No drift: the database matches what its {applied} applied migration(s) build."
+        )));
+        return out;
+    }
+    out.push(Line::Status(format!(
+        "The database has drifted from its {applied} applied migration(s) ({} difference(s), each what turns the migrations' state into the database's):",
+        ops.len()
+    )));
+    out.extend(ops.iter().map(|o| Line::Data(format!("  {o}"))));
+    let hint = Text::plain(
+        "hint: undo the changes by hand, or record them as a migration: put them in schema.sql, then ",
+    )
+    .cmd(&["makemigrations", "-m", "\"…\""]);
+    out.push(Line::Status(hint.render(names)));
+    out
 }
 
 fn human_ms(ms: f64) -> String {
@@ -205,6 +239,16 @@ impl Outcome {
             Outcome::Changes { schema, ops } => {
                 json!({"schema": file(schema), "changes": ops})
             }
+            Outcome::Drift {
+                applied,
+                ops,
+                modified,
+            } => json!({
+                "drifted": !ops.is_empty(),
+                "applied": applied,
+                "differences": ops,
+                "modified_files": modified,
+            }),
         }
     }
 
@@ -245,6 +289,11 @@ impl Outcome {
                 Line::Data(up.name.clone()),
                 Line::Data(down.name.clone()),
             ],
+            Outcome::Drift {
+                applied,
+                ops,
+                modified,
+            } => drift_text(*applied, ops, modified, names),
             Outcome::Changes { schema, ops } => {
                 let mut out = vec![Line::Status(format!(
                     "{} has changes that no migration captures ({} operation(s)):",

@@ -3,6 +3,7 @@
 
 pub mod current;
 pub mod downgrade;
+pub mod drift;
 pub mod history;
 pub mod makemigrations;
 pub mod migrate;

@@ -6,6 +6,7 @@ mod basics;
 mod concurrency;
 mod coverage;
 mod downgrade;
+mod drift;
 mod edges;
 mod kill9;
 mod leftovers;
