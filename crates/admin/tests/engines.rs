@@ -294,9 +294,20 @@ fn tls_proxy(certs: &Certs) -> (Daemon, u16) {
         certs.path("server-key.pem").display(),
         certs.path("ca.pem").display()
     );
+    // Without a session id context, OpenSSL refuses to issue TLS 1.3 session tickets to a
+    // client that verifies with a certificate ("session id context uninitialized"); socat
+    // cannot set one, so no tickets (dockerd, in Go, does not have this problem).
+    let conf = certs.path("no-tickets.cnf");
+    std::fs::write(
+        &conf,
+        "openssl_conf = conf\n[conf]\nssl_conf = ssl\n[ssl]\nsystem_default = sys\n[sys]\nNumTickets = 0\n",
+    )
+    .unwrap();
     let child = Command::new("socat")
+        .env("OPENSSL_CONF", &conf)
         .args([listen, format!("UNIX-CONNECT:{}", local_socket())])
         .stdin(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .expect("cannot run socat (scripts/setup.sh installs it)");
     let mut daemon = Daemon(child);

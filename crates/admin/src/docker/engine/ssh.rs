@@ -154,7 +154,7 @@ async fn send(
     });
     let io = TokioIo::new(SshIo {
         _child: child,
-        stdin,
+        stdin: Some(stdin),
         stdout,
     });
     let failed = |err: hyper::Error, reader: tokio::task::JoinHandle<()>| async move {
@@ -193,8 +193,19 @@ fn io_error(text: String) -> BollardError {
 /// the stream is dropped (response read, upgraded exec stream closed).
 struct SshIo {
     _child: Child,
-    stdin: ChildStdin,
+    /// `None` once shut down: tokio's `ChildStdin::poll_shutdown` does not close the pipe, so
+    /// EOF (an exec's end of stdin) is sent by dropping it.
+    stdin: Option<ChildStdin>,
     stdout: ChildStdout,
+}
+
+impl SshIo {
+    fn stdin(&mut self) -> io::Result<Pin<&mut ChildStdin>> {
+        self.stdin
+            .as_mut()
+            .map(Pin::new)
+            .ok_or_else(|| io::ErrorKind::BrokenPipe.into())
+    }
 }
 
 impl AsyncRead for SshIo {
@@ -213,15 +224,23 @@ impl AsyncWrite for SshIo {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stdin).poll_write(cx, buf)
+        self.get_mut().stdin()?.poll_write(cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().stdin).poll_flush(cx)
+        match self.get_mut().stdin.as_mut() {
+            Some(stdin) => Pin::new(stdin).poll_flush(cx),
+            None => Poll::Ready(Ok(())),
+        }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().stdin).poll_shutdown(cx)
+        let this = self.get_mut();
+        if let Some(stdin) = this.stdin.as_mut() {
+            std::task::ready!(Pin::new(stdin).poll_flush(cx))?;
+        }
+        this.stdin = None;
+        Poll::Ready(Ok(()))
     }
 }
 
