@@ -525,4 +525,26 @@ async fn ssh_transport_carries_an_attached_exec() {
     );
     assert_eq!(sink.out(), "over ssh\n");
     assert_eq!(sink.err(), "err\n");
+    // Idle connections are reused between calls; a second exec works the same.
+    for _ in 0..3 {
+        docker.version().await.unwrap();
+    }
+    let mut again = crate::docker_exec::Collect::default();
+    let request = docker::ExecRequest {
+        argv: vec!["cat".to_string()],
+        env: Vec::new(),
+        user: None,
+        working_dir: None,
+        mode: docker::ExecMode::Streamed {
+            stdin: docker::ExecStdin::Bytes(b"again".to_vec()),
+        },
+    };
+    let outcome = docker::exec(&docker, &id, request, &mut again)
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, docker::ExecOutcome::Exited(0)),
+        "{outcome:?}"
+    );
+    assert_eq!(again.out(), "again");
 }

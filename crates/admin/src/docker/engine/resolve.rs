@@ -354,10 +354,18 @@ fn endpoint(host: &str, tls: Option<TlsWanted>, source: Source) -> Result<Endpoi
             dir: wanted.dir,
         };
         if !tls.ca.exists() {
+            let hint = match &found.source {
+                Source::Context { name, .. } => format!(
+                    "docker context update {name} --docker host={},ca=<ca.pem>,cert=<cert.pem>,key=<key.pem>",
+                    found.host
+                ),
+                _ => "export DOCKER_CERT_PATH=<the directory with ca.pem, cert.pem and key.pem>"
+                    .to_string(),
+            };
             return Err(EngineError::MissingTlsFile {
                 engine: found.describe(),
                 file: tls.ca.clone(),
-                hint: found.tls_hint(),
+                hint,
             });
         }
         found.tls = Some(tls);

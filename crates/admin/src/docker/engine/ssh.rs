@@ -1,11 +1,12 @@
 //! `ssh://[user@]host[:port][/socket]` as the docker CLI does it: every connection is a new
 //! `ssh -o ConnectTimeout=30 -T [-l user] [-p port] -- host docker system dial-stdio` process,
-//! and HTTP/1.1 (upgrades included, for attached execs) is spoken over its stdin/stdout.
+//! and HTTP/1.1 (upgrades included, for attached execs) is spoken over its stdin/stdout; an
+//! idle connection is reused by the next request (one ssh handshake per command, not per call).
 //! bollard's own `ssh` feature needs the `openssh` crate's control-master session; this needs
 //! nothing but the `ssh` client and behaves like the CLI (same argv, same ssh config).
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -93,93 +94,180 @@ impl SshTarget {
 
 type Pending = Pin<Box<dyn Future<Output = Result<Response<Incoming>, BollardError>> + Send>>;
 
-/// A bollard custom transport: each request over a fresh `ssh … dial-stdio` process.
+/// The request body type bollard sends (not nameable directly).
+trait BodyOf {
+    type Body;
+}
+impl<B> BodyOf for hyper::Request<B> {
+    type Body = B;
+}
+type Sender = hyper::client::conn::http1::SendRequest<<BollardRequest as BodyOf>::Body>;
+
+/// One `ssh://` engine: the command, and the idle connections (live ssh processes whose last
+/// response was read) that the next request reuses, as the docker CLI keeps its connection.
+struct Ssh {
+    program: PathBuf,
+    argv: Vec<String>,
+    idle: Mutex<Vec<Sender>>,
+}
+
+/// A bollard custom transport over `ssh … dial-stdio` processes (reused while idle).
 pub fn transport(
     program: PathBuf,
     argv: Vec<String>,
 ) -> impl Fn(BollardRequest) -> Pending + Send + Sync {
-    let command = Arc::new((program, argv));
+    let ssh = Arc::new(Ssh {
+        program,
+        argv,
+        idle: Mutex::new(Vec::new()),
+    });
     move |request| {
-        let command = Arc::clone(&command);
-        Box::pin(async move { send(&command.0, &command.1, request).await })
+        let ssh = Arc::clone(&ssh);
+        Box::pin(async move { ssh.send(request).await })
     }
 }
 
-async fn send(
-    program: &Path,
-    argv: &[String],
-    mut request: BollardRequest,
-) -> Result<Response<Incoming>, BollardError> {
-    // bollard addresses custom transports as http://docker/…: send origin-form with a Host.
-    let uri = request.uri().clone();
-    let path = uri
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .parse::<Uri>()
-        .map_err(|e| io_error(format!("bad request path: {e}")))?;
-    *request.uri_mut() = path;
-    request
-        .headers_mut()
-        .entry(HOST)
-        .or_insert(HeaderValue::from_static("docker"));
+impl Ssh {
+    async fn send(
+        self: Arc<Self>,
+        mut request: BollardRequest,
+    ) -> Result<Response<Incoming>, BollardError> {
+        // bollard addresses custom transports as http://docker/…: send origin-form with a Host.
+        let path = request
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .parse::<Uri>()
+            .map_err(|e| io_error(format!("bad request path: {e}")))?;
+        *request.uri_mut() = path;
+        request
+            .headers_mut()
+            .entry(HOST)
+            .or_insert(HeaderValue::from_static("docker"));
 
-    let mut child = Command::new(program)
-        .args(argv)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| io_error(format!("cannot run {}: {e}", program.display())))?;
-    let (Some(stdin), Some(stdout), Some(mut stderr)) =
-        (child.stdin.take(), child.stdout.take(), child.stderr.take())
-    else {
-        return Err(io_error("ssh started without pipes".to_string()));
-    };
-    // ssh's own messages, kept (bounded) to explain a failure.
-    let said = Arc::new(Mutex::new(Vec::new()));
-    let collected = Arc::clone(&said);
-    let reader = tokio::spawn(async move {
-        let mut buf = [0u8; 1024];
-        while let Ok(n) = stderr.read(&mut buf).await {
-            if n == 0 {
-                break;
-            }
-            if let Ok(mut all) = collected.lock()
-                && all.len() < 8192
-            {
-                all.extend_from_slice(&buf[..n]);
+        while let Some(mut sender) = self.take_idle() {
+            match sender.try_send_request(request).await {
+                Ok(response) => {
+                    self.park(sender);
+                    return Ok(response);
+                }
+                Err(mut err) => match err.take_message() {
+                    // Not sent (the connection went away meanwhile): next one.
+                    Some(back) => request = back,
+                    None => {
+                        return Err(io_error(format!(
+                            "ssh connection failed: {}",
+                            err.into_error()
+                        )));
+                    }
+                },
             }
         }
-    });
-    let io = TokioIo::new(SshIo {
-        _child: child,
-        stdin: Some(stdin),
-        stdout,
-    });
-    let failed = |err: hyper::Error, reader: tokio::task::JoinHandle<()>| async move {
+        let (mut sender, said) = self.open().await?;
+        match sender.send_request(request).await {
+            Ok(response) => {
+                self.park(sender);
+                Ok(response)
+            }
+            Err(err) => Err(said.failed(err).await),
+        }
+    }
+
+    fn take_idle(&self) -> Option<Sender> {
+        let mut idle = self.idle.lock().ok()?;
+        while let Some(sender) = idle.pop() {
+            if sender.is_ready() && !sender.is_closed() {
+                return Some(sender);
+            }
+        }
+        None
+    }
+
+    /// Back to the idle list once the response has been read (never, for an upgraded exec
+    /// stream or a closed connection).
+    fn park(self: &Arc<Self>, mut sender: Sender) {
+        let ssh = Arc::clone(self);
+        tokio::spawn(async move {
+            if sender.ready().await.is_ok()
+                && let Ok(mut idle) = ssh.idle.lock()
+            {
+                idle.push(sender);
+            }
+        });
+    }
+
+    /// A new ssh process and an HTTP/1.1 connection over its stdio.
+    async fn open(&self) -> Result<(Sender, Said), BollardError> {
+        let program = &self.program;
+        let mut child = Command::new(program)
+            .args(&self.argv)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| io_error(format!("cannot run {}: {e}", program.display())))?;
+        let (Some(stdin), Some(stdout), Some(mut stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            return Err(io_error("ssh started without pipes".to_string()));
+        };
+        // ssh's own messages, kept (bounded) to explain a failure.
+        let text = Arc::new(Mutex::new(Vec::new()));
+        let collected = Arc::clone(&text);
+        let reader = tokio::spawn(async move {
+            let mut buf = [0u8; 1024];
+            while let Ok(n) = stderr.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut all) = collected.lock()
+                    && all.len() < 8192
+                {
+                    all.extend_from_slice(&buf[..n]);
+                }
+            }
+        });
+        let said = Said { text, reader };
+        let io = TokioIo::new(SshIo {
+            _child: child,
+            stdin: Some(stdin),
+            stdout,
+        });
+        let (sender, connection) = match hyper::client::conn::http1::handshake(io).await {
+            Ok(pair) => pair,
+            Err(err) => return Err(said.failed(err).await),
+        };
+        tokio::spawn(async move {
+            let _ = connection.with_upgrades().await;
+        });
+        Ok((sender, said))
+    }
+}
+
+/// What an ssh process wrote on stderr.
+struct Said {
+    text: Arc<Mutex<Vec<u8>>>,
+    reader: tokio::task::JoinHandle<()>,
+}
+
+impl Said {
+    /// The error for a failed connection: ssh's own words when it said something.
+    async fn failed(self, err: hyper::Error) -> BollardError {
         // ssh has exited or is exiting: wait (briefly) for all it said.
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), reader).await;
-        let text = said
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), self.reader).await;
+        let text = self
+            .text
             .lock()
-            .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+            .map(|b| String::from_utf8_lossy(&b).trim().replace('\n', "; "))
             .unwrap_or_default();
         if text.is_empty() {
             io_error(format!("ssh connection failed: {err}"))
+        } else if text.starts_with("ssh:") {
+            io_error(text)
         } else {
-            io_error(format!("ssh: {}", text.replace('\n', "; ")))
+            io_error(format!("ssh: {text}"))
         }
-    };
-    let (mut sender, connection) = match hyper::client::conn::http1::handshake(io).await {
-        Ok(pair) => pair,
-        Err(err) => return Err(failed(err, reader).await),
-    };
-    tokio::spawn(async move {
-        let _ = connection.with_upgrades().await;
-    });
-    match sender.send_request(request).await {
-        Ok(response) => Ok(response),
-        Err(err) => Err(failed(err, reader).await),
     }
 }
 
