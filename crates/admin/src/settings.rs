@@ -87,3 +87,33 @@ pub fn engine_env(env: &EnvMap) -> EngineEnv {
         contexts: true,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_env_reads_the_docker_cli_variables_and_empty_is_unset() {
+        let env: EnvMap = [
+            ("DOCKER_HOST", ""),
+            ("DOCKER_CONTEXT", "remote"),
+            ("DOCKER_CONFIG", "/cfg"),
+            ("DOCKER_TLS_VERIFY", "0"),
+            ("DOCKER_CERT_PATH", "/certs"),
+            ("HOME", "/home/me"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let engine = engine_env(&env);
+        assert_eq!(engine.docker_host, None);
+        assert_eq!(engine.docker_context.as_deref(), Some("remote"));
+        assert_eq!(engine.docker_config, Some(PathBuf::from("/cfg")));
+        // As in the docker CLI, any non-empty DOCKER_TLS_VERIFY (even "0") turns verification on.
+        assert!(engine.tls_verify);
+        assert!(!engine.tls);
+        assert_eq!(engine.cert_path, Some(PathBuf::from("/certs")));
+        assert_eq!(engine.home, Some(PathBuf::from("/home/me")));
+        assert!(engine.contexts);
+    }
+}
