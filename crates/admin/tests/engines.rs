@@ -419,6 +419,7 @@ impl Sshd {
             .args(["-D", "-e", "-f"])
             .arg(d.join("sshd_config"))
             .stdin(Stdio::null())
+            .stderr(Stdio::null())
             .spawn()
             .expect("cannot start sshd");
         let mut daemon = Daemon(child);
@@ -474,6 +475,24 @@ fn ssh_engines_are_reached_through_docker_system_dial_stdio() {
         .env("DOCKER_HOST", &url)
         .run();
     reached(&out, &format!("DOCKER_HOST={url}"));
+
+    // The same engine as a context made by the docker CLI.
+    docker_cli(
+        config.path(),
+        &[
+            "context",
+            "create",
+            "viassh",
+            "--docker",
+            &format!("host={url}"),
+        ],
+    );
+    let out = project
+        .admin(config.path())
+        .env("PATH", sshd.path_env())
+        .env("DOCKER_CONTEXT", "viassh")
+        .run();
+    reached(&out, &format!("{url} (context viassh from DOCKER_CONTEXT)"));
 
     // Nobody at that port: exit 11 with what ssh said.
     let dead = format!("ssh://{}@127.0.0.1:{}", user(), free_port());
