@@ -19,9 +19,12 @@ const EXAMPLES: &str = "Examples:
   admin db env_check                      what the stack needs, host and container
   admin db makemigrations -m \"add users\"  new migration pair in your migrations folder
   admin --up db migrate                   start the API service if needed, then migrate
+  admin --run db migrate                  migrate from a one-off container (API not started)
   admin db downgrade -1                   revert the newest migration
   admin db history                        every migration and its state
   admin db shell                          a shell in the API container
+  admin db dbshell                        psql on the project database
+  admin db dbshell -- -c 'select 1'       psql arguments after --
   echo 'ls migrations' | admin db shell   a script on stdin, no TTY
 
 Files: every db command that reads migrations uses your working tree (the migrations folder
@@ -31,13 +34,19 @@ image instead, as production deployments do. `current` reads only the database.
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 database unreachable, 4 lock timeout,
 5 migration failed, 6 integrity, 7 invalid input, 8 proof failed, 10 compose,
-11 docker unreachable, 12 container not running, 130 interrupted; the migrator's
-code is passed through.";
+11 docker unreachable, 12 container not running, 126 program not executable in the
+container, 127 program not found in the container (e.g. an image without the migrator),
+130 interrupted; the migrator's code is passed through.
+
+Where it runs: the API service's running container (docker exec); when it has none, a
+one-off container from the service's configuration, removed afterwards (--run always,
+--up starts the service instead). Stopped dependencies are started, never recreated.";
 
 /// Django/Alembic-style database commands for a Docker Compose project.
 ///
 /// `admin` finds the Compose file like `docker compose` does, picks the API service and runs
-/// `migrator` inside its running container through the Docker Engine API.
+/// `migrator` inside its running container through the Docker Engine API (or, when it has
+/// none, in a one-off container created from its configuration, like `docker compose run`).
 #[derive(Debug, Clone, PartialEq, Parser)]
 #[command(name = "admin", version, about, long_about, after_help = EXAMPLES)]
 pub struct Cli {
@@ -55,17 +64,26 @@ pub struct Cli {
     #[arg(long, value_name = "DIR", global = true)]
     pub project_directory: Option<PathBuf>,
 
-    /// Read variables from FILE instead of the project directory's `.env`.
+    /// Read variables from FILE instead of the project directory's `.env` (repeatable; later
+    /// files win, as with `docker compose --env-file`).
     #[arg(long, value_name = "FILE", global = true)]
-    pub env_file: Option<PathBuf>,
+    pub env_file: Vec<PathBuf>,
 
     /// The API service (default: ADMIN_SERVICE, `x-admin: {service: …}`, or `api`).
     #[arg(long, value_name = "NAME", global = true)]
     pub service: Option<String>,
 
-    /// Start the service (docker compose up -d) when it is not running, and wait for it.
-    #[arg(long, global = true)]
+    /// When the API service has no running container, start it (never recreating anything:
+    /// a stopped container is started, a missing one created with `up -d --no-recreate`) and
+    /// wait for it, instead of using a one-off container.
+    #[arg(long, global = true, conflicts_with = "run")]
     pub up: bool,
+
+    /// Always run in a one-off container created from the API service's configuration (like
+    /// `docker compose run --rm`), even when the service runs. Without --run or --up, a
+    /// one-off container is used only when the service has no running container.
+    #[arg(long, global = true)]
+    pub run: bool,
 
     /// Where migration files and schema.sql come from: `host` (the default: your working
     /// tree, sent to the migrator through the Docker API; new migrations are written here) or
@@ -127,6 +145,9 @@ pub enum DbCommand {
     Sqlmigrate(SqlmigrateArgs),
     /// A shell in the API container (bash if present, else sh), or run `-- CMD ARGS...`.
     Shell(ShellArgs),
+    /// psql on the project database, in the database service's container, connected with the
+    /// API service's DATABASE_URL (never printed); `-- ARGS` go to psql.
+    Dbshell(ShellArgs),
     /// Check the variables the stack needs, on the host and in the container (never shows values).
     #[command(name = "env_check", visible_alias = "env-check")]
     EnvCheck,

@@ -25,14 +25,89 @@ pub enum AdminError {
     },
 
     #[error(
-        "interrupted: stopped waiting for `{program}` in container {container}; it may still be running there (the Docker Engine API cannot stop an exec)\nhint: check what happened with: admin db history"
+        "interrupted: stopped waiting for `{program}` in {target}; {}\nhint: check what happened with: admin db history",
+        if *killed { "the container was killed and removed" } else { "it may still be running there (the Docker Engine API cannot stop an exec)" }
     )]
-    Interrupted { program: String, container: String },
+    Interrupted {
+        program: String,
+        /// `container shop-api-1`, `a one-off container of service api …`.
+        target: String,
+        /// The program was stopped (a one-off container is killed), not left running.
+        killed: bool,
+    },
 
     #[error(
         "makemigrations writes new files into your working tree; with --files image it can only --check\nhint: run it with the working tree's files: admin --files host db makemigrations -m \"…\""
     )]
     ImageMakemigrations,
+
+    #[error(
+        "the {service} service has no running container and its image {image} is not on this engine, so no one-off container can be created\nhint: {hint}"
+    )]
+    NoImage {
+        service: String,
+        image: String,
+        hint: String,
+    },
+
+    #[error(
+        "the external {kind} {name} does not exist (the Compose file says it is made outside Compose)\nhint: {hint}"
+    )]
+    ExternalMissing {
+        kind: &'static str,
+        name: String,
+        hint: String,
+    },
+
+    #[error(
+        "cannot start the migrator `{program}` in {target}: {message}\nhint: the {service} service's image must contain the migrator binary (copy it into the image, as docker/api.Dockerfile does); if it is at another path there, set ADMIN_MIGRATOR=/path/to/migrator or `x-admin: {{migrator: /path/to/migrator}}` in the Compose file"
+    )]
+    NoMigrator {
+        program: String,
+        service: String,
+        target: String,
+        message: String,
+        /// 126 (not executable) or 127 (not found), passed through.
+        code: u8,
+    },
+
+    #[error(
+        "service {service} of stack {stack} runs on {}, not on this engine\nhint: run admin against that node's engine: DOCKER_HOST=ssh://{} admin -p {stack} db … (or a Docker context for it: docker context create NODE --docker host=ssh://…)",
+        nodes.join(", "), first_node
+    )]
+    StackElsewhere {
+        stack: String,
+        service: String,
+        /// `host (addr)` of each node with a running task.
+        nodes: Vec<String>,
+        /// The first node's address (or hostname), for the hint.
+        first_node: String,
+    },
+
+    #[error(
+        "the swarm service {stack}_{service} has no running task\nhint: see why: docker service ps {stack}_{service} --no-trunc"
+    )]
+    StackNoTask { stack: String, service: String },
+
+    #[error(
+        "the {service} service has no DATABASE_URL, so dbshell does not know which database to open\nhint: set DATABASE_URL in the service's environment (`environment:` or `env_file:`), then check with: admin db env_check"
+    )]
+    DbshellNoUrl { service: String },
+
+    #[error(
+        "the {service} service's DATABASE_URL is not a postgres:// URL (its value is not shown)\nhint: check it with: admin db env_check"
+    )]
+    DbshellBadUrl { service: String },
+
+    #[error(
+        "no Compose service is the database: {host} names none of the project's services\nhint: name it in the Compose file: x-admin: {{db_service: db}}"
+    )]
+    DbshellNoService { host: String },
+
+    #[error(
+        "cannot run psql in the {service} service's container: {message}\nhint: use an image with the PostgreSQL client for that service (the official postgres images have it), or name another service: x-admin: {{db_service: NAME}}"
+    )]
+    NoPsql { service: String, message: String },
 
     /// The migrator's own error, rendered with host paths and `admin db …` commands.
     #[error("{text}")]
@@ -45,13 +120,22 @@ pub enum AdminError {
 impl AdminError {
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            AdminError::NoComposeCli { .. } | AdminError::NotReady { .. } => {
-                ExitCode::ContainerNotRunning
-            }
+            AdminError::NoComposeCli { .. }
+            | AdminError::NotReady { .. }
+            | AdminError::NoImage { .. }
+            | AdminError::ExternalMissing { .. }
+            | AdminError::StackElsewhere { .. }
+            | AdminError::StackNoTask { .. } => ExitCode::ContainerNotRunning,
+            AdminError::DbshellNoUrl { .. }
+            | AdminError::DbshellBadUrl { .. }
+            | AdminError::DbshellNoService { .. } => ExitCode::Usage,
+            AdminError::NoPsql { .. } => ExitCode::External(127),
             AdminError::UpFailed { .. } | AdminError::Output(_) => ExitCode::Failure,
             AdminError::Interrupted { .. } => ExitCode::Interrupted,
             AdminError::ImageMakemigrations => ExitCode::Usage,
-            AdminError::Migrator { code, .. } => ExitCode::External(*code),
+            AdminError::Migrator { code, .. } | AdminError::NoMigrator { code, .. } => {
+                ExitCode::External(*code)
+            }
         }
     }
 }

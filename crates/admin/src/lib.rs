@@ -8,6 +8,7 @@ pub mod docker;
 pub mod error;
 pub mod files;
 pub mod settings;
+pub mod target;
 
 // The shared vocabulary, under the paths the modules of this crate use.
 pub use protocol::{exit, output, redact};
@@ -49,7 +50,15 @@ pub async fn run(cli: Cli, env: EnvMap, printer: &Printer) -> anyhow::Result<Exi
     };
     let cwd = std::env::current_dir()?;
     let settings = Settings::resolve(&cli, cwd.clone(), env);
-    let project = compose::resolve(&settings.resolve, &cwd, &settings.os_env)?;
+    // env_check reports `${VAR:?}` failures as rows; every other command stops at the first.
+    let (project, unset_required) = if matches!(db, DbCommand::EnvCheck) {
+        compose::resolve_collecting(&settings.resolve, &cwd, &settings.os_env)?
+    } else {
+        (
+            compose::resolve(&settings.resolve, &cwd, &settings.os_env)?,
+            Vec::new(),
+        )
+    };
     for w in &project.warnings {
         printer.warn(w)?;
     }
@@ -76,6 +85,11 @@ pub async fn run(cli: Cli, env: EnvMap, printer: &Printer) -> anyhow::Result<Exi
         DbCommand::Stamp(a) => migrator(MigratorCommand::Stamp(a)).await,
         DbCommand::Sqlmigrate(a) => migrator(MigratorCommand::Sqlmigrate(a)).await,
         DbCommand::Shell(a) => commands::shell::run(&settings, &project, printer, &a.command).await,
-        DbCommand::EnvCheck => commands::env_check::run(&settings, &project, printer).await,
+        DbCommand::Dbshell(a) => {
+            commands::dbshell::run(&settings, &project, printer, &a.command).await
+        }
+        DbCommand::EnvCheck => {
+            commands::env_check::run(&settings, &project, &unset_required, printer).await
+        }
     }
 }

@@ -16,6 +16,8 @@ pub struct Settings {
     /// The process environment, read once here (values may be secrets: never printed).
     pub os_env: EnvMap,
     pub up: bool,
+    /// `--run`: always a one-off container.
+    pub run: bool,
     /// `--files`.
     pub files: Option<crate::files::FilesFrom>,
     /// `--migrations-dir`.
@@ -51,11 +53,12 @@ impl Settings {
                 files: cli.files.clone(),
                 project_name: cli.project_name.clone(),
                 project_directory: cli.project_directory.clone(),
-                env_files: cli.env_file.iter().cloned().collect(),
+                env_files: cli.env_file.clone(),
                 service: cli.service.clone(),
             },
             cwd,
             up: cli.up,
+            run: cli.run,
             files: cli.files_from,
             migrations_dir: cli.migrations_dir.clone(),
             format: cli.format,

@@ -63,6 +63,23 @@ struct Report<'a> {
     missing: Vec<&'a str>,
 }
 
+/// A row's status: `missing` or `empty` on either side fails. With `container_only`, only the
+/// container side counts (the migrator reads it there; the host may not have it).
+fn status(host: Presence, container: Presence, container_only: bool) -> &'static str {
+    let host = if container_only {
+        Presence::NotChecked
+    } else {
+        host
+    };
+    if host == Presence::Missing || container == Presence::Missing {
+        "missing"
+    } else if host == Presence::Empty || container == Presence::Empty {
+        "empty"
+    } else {
+        "ok"
+    }
+}
+
 /// Pure core: one row per required variable.
 pub fn rows(
     from_example: &BTreeSet<String>,
@@ -78,13 +95,7 @@ pub fn rows(
                 Some((env, passed)) if passed.contains(name) => Presence::of(env, name),
                 _ => Presence::NotChecked,
             };
-            let status = if h == Presence::Missing || c == Presence::Missing {
-                "missing"
-            } else if h == Presence::Empty || c == Presence::Empty {
-                "empty"
-            } else {
-                "ok"
-            };
+            let status = status(h, c, false);
             let source = match (from_example.contains(name), from_compose.contains(name)) {
                 (true, true) => ".env.example, compose",
                 (true, false) => ".env.example",
@@ -101,85 +112,210 @@ pub fn rows(
         .collect()
 }
 
+/// Variables the migrator itself needs in the container, whatever the files say.
+const MUST_REACH: &[&str] = &["DATABASE_URL"];
+
+/// Where the container column comes from.
+enum Seen {
+    /// A container (running, or started by --up / created by --run): its real environment.
+    Container(String, BTreeMap<String, String>),
+    /// No running container: the environment a one-off container would get, computed from
+    /// the Compose file (env_file, then environment).
+    Computed(BTreeMap<String, String>),
+    /// Docker is not reachable: the same computation, said so.
+    NoDocker(BTreeMap<String, String>),
+}
+
 pub async fn run(
     settings: &Settings,
     project: &Project,
+    unset_required: &[compose::MissingVariable],
     printer: &Printer,
 ) -> anyhow::Result<ExitCode> {
     let mut from_example: BTreeSet<String> = BTreeSet::new();
+    let mut optional: BTreeSet<String> = BTreeSet::new();
     let examples = example_files(project);
     for example in &examples {
         from_example.extend(compose::env_file_keys(example)?);
+        optional.extend(optional_keys(example)?);
     }
     if examples.is_empty() {
         printer.verbose("no .env.example found (only compose variables are checked)")?;
     }
-    // The container is checked only when Docker answers and the container runs (with --up it
-    // is started first).
-    let mut container_name = None;
-    let mut container_env = None;
-    if settings.up {
-        let target = super::target(settings, project, printer).await?;
-        container_env = Some(docker::container_env(&target.docker, &target.container.id).await?);
-        container_name = Some(target.container.name);
-    } else {
-        match docker::connect_to(settings.docker_host()).await {
-            Ok(d) => match docker::find_container(&d, &project.name, &project.service).await? {
-                ContainerLookup::Running(c) => {
-                    container_env = Some(docker::container_env(&d, &c.id).await?);
-                    container_name = Some(c.name);
-                }
-                _ => printer.status(&format!(
-                    "note: the {} container is not running; only the host is checked (--up starts it)",
-                    project.service
-                ))?,
-            },
-            Err(e) => printer.status(&format!(
-                "note: Docker is not reachable ({}); only the host is checked",
-                e.to_string().lines().next().unwrap_or_default()
-            ))?,
+    let seen = container_side(settings, project, printer).await?;
+    let (container_name, env) = match &seen {
+        Seen::Container(name, env) => (Some(name.as_str()), env),
+        Seen::Computed(env) | Seen::NoDocker(env) => (None, env),
+    };
+    let mut required = project.required_variables.clone();
+    required.extend(MUST_REACH.iter().map(|s| (*s).to_owned()));
+    required.extend(unset_required.iter().map(|m| m.variable.clone()));
+    let mut table = rows(
+        &from_example,
+        &required,
+        &project.env,
+        Some((env, &env_keys(env))),
+    );
+    for r in &mut table {
+        if MUST_REACH.contains(&r.name.as_str()) {
+            r.container = Presence::of(env, &r.name);
+            r.status = status(r.host, r.container, true);
+            if r.source == "compose" {
+                r.source = "migrator".to_owned();
+            }
+        }
+        if optional.contains(&r.name) && r.status == "empty" {
+            r.status = "ok";
+        }
+        if let Some(m) = unset_required.iter().find(|m| m.variable == r.name) {
+            // A `${VAR:?}` that Compose itself would refuse: nothing can start.
+            r.host = Presence::of(&project.env, &r.name);
+            if env.get(&r.name).is_some_and(|v| compose::is_stand_in(v)) {
+                r.container = Presence::Missing;
+            }
+            r.status = if r.host == Presence::Empty {
+                "empty"
+            } else {
+                "missing"
+            };
+            r.source = format!(
+                "compose (${{{}:?}} at {}:{}:{})",
+                r.name,
+                project.shown_path(&m.file),
+                m.line,
+                m.col
+            );
         }
     }
-    // Variables the service passes into the container: its `environment:` keys (and, when
-    // running, whatever the container really has, e.g. from env_file).
-    let mut passed: BTreeSet<String> = project.service_config.environment.keys().cloned().collect();
-    if let Some(env) = &container_env {
-        passed.extend(env.keys().cloned());
-    }
-    let table = rows(
-        &from_example,
-        &project.required_variables,
-        &project.env,
-        container_env.as_ref().map(|e| (e, &passed)),
-    );
-    let missing: Vec<&str> = table
+    let failed: Vec<&str> = table
         .iter()
-        .filter(|r| r.status == "missing")
+        .filter(|r| r.status != "ok")
         .map(|r| r.name.as_str())
         .collect();
     if settings.format == Format::Json {
         printer.json(&Report {
             project: &project.name,
             service: &project.service,
-            container: container_name.as_deref(),
+            container: container_name,
             variables: &table,
-            missing: missing.clone(),
+            missing: failed.clone(),
         })?;
     } else {
         print_table(printer, &table)?;
+        if matches!(seen, Seen::Computed(_) | Seen::NoDocker(_)) {
+            printer.status(&format!(
+                "note: CONTAINER is what a container of {} gets from the Compose file (env_file, environment); none is running",
+                project.service
+            ))?;
+        }
     }
-    if missing.is_empty() {
+    if failed.is_empty() {
         if settings.format == Format::Text {
-            printer.status(&format!("All {} required variables are set.", table.len()))?;
+            printer.status(&format!(
+                "All {} required variables are set and reach the {} container.",
+                table.len(),
+                project.service
+            ))?;
         }
         return Ok(ExitCode::Success);
     }
+    let not_passed: Vec<&str> = table
+        .iter()
+        .filter(|r| {
+            r.container == Presence::Missing
+                && (r.host == Presence::Set || MUST_REACH.contains(&r.name.as_str()))
+        })
+        .map(|r| r.name.as_str())
+        .collect();
+    let hint = if not_passed.is_empty() {
+        format!(
+            "set them in {} (see .env.example; a key whose .env.example line ends with `# optional` may stay empty), then re-run: admin db env_check",
+            project.env_file_for_hints().display()
+        )
+    } else {
+        format!(
+            "pass {} into the {} service (`environment:` or `env_file:` in the Compose file), then re-run: admin db env_check",
+            not_passed.join(", "),
+            project.service
+        )
+    };
     printer.status(&format!(
-        "error: missing: {}\nhint: add them to {} (see .env.example), then re-run: admin db env_check",
-        missing.join(", "),
-        project.env_file_for_hints().display()
+        "error: not set: {}\nhint: {hint}",
+        failed.join(", ")
     ))?;
     Ok(ExitCode::Failure)
+}
+
+fn env_keys(env: &BTreeMap<String, String>) -> BTreeSet<String> {
+    env.keys().cloned().collect()
+}
+
+/// The container's environment: of the running container (started with --up, or a one-off
+/// with --run), else computed from the Compose file.
+async fn container_side(
+    settings: &Settings,
+    project: &Project,
+    printer: &Printer,
+) -> anyhow::Result<Seen> {
+    let computed = || -> anyhow::Result<BTreeMap<String, String>> {
+        Ok(
+            compose::service_environment(&project.service_config, &project.env)?
+                .into_iter()
+                .map(|(k, (v, _))| (k, v))
+                .collect(),
+        )
+    };
+    if settings.up || settings.run {
+        let target = crate::target::select(settings, project, printer).await?;
+        let env = target.env().await?;
+        return Ok(Seen::Container(target.describe(), env));
+    }
+    match docker::connect_to(settings.docker_host()).await {
+        Ok(d) => match docker::find_container(&d, &project.name, &project.service).await? {
+            ContainerLookup::Running(c) => {
+                let env = docker::container_env(&d, &c.id).await?;
+                Ok(Seen::Container(c.name, env))
+            }
+            _ => Ok(Seen::Computed(computed()?)),
+        },
+        Err(e) => {
+            printer.status(&format!(
+                "note: Docker is not reachable ({}); the container's environment is computed from the Compose file",
+                e.to_string().lines().next().unwrap_or_default()
+            ))?;
+            Ok(Seen::NoDocker(computed()?))
+        }
+    }
+}
+
+/// Keys that `.env.example` marks optional: `KEY=… # optional`, or a `# optional` comment on
+/// the line right above.
+fn optional_keys(path: &std::path::Path) -> anyhow::Result<BTreeSet<String>> {
+    let text = std::fs::read_to_string(path)?;
+    let mut out = BTreeSet::new();
+    let mut previous_marks = false;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        let marks = |s: &str| {
+            s.split_once('#')
+                .is_some_and(|(_, c)| c.trim().eq_ignore_ascii_case("optional"))
+        };
+        if trimmed.starts_with('#') {
+            previous_marks = marks(trimmed);
+            continue;
+        }
+        let key = trimmed
+            .trim_start_matches("export ")
+            .split('=')
+            .next()
+            .unwrap_or_default()
+            .trim();
+        if !key.is_empty() && (previous_marks || marks(trimmed)) {
+            out.insert(key.to_owned());
+        }
+        previous_marks = false;
+    }
+    Ok(out)
 }
 
 /// `.env.example` of the project directory and beside every `.env` that was read (the repo

@@ -16,7 +16,7 @@ use protocol::results::Outcome;
 use protocol::text::{Base, FileRef, Text};
 
 use crate::compose::Project;
-use crate::docker::{self, ExecMode, ExecOutcome, ExecRequest, ExecStdin, LineSink};
+use crate::docker::{ExecMode, ExecOutcome, ExecRequest, ExecStdin, LineSink};
 use crate::error::AdminError;
 use crate::exit::ExitCode;
 use crate::files::{self, FilesFrom, HostFiles, HostNames};
@@ -101,7 +101,7 @@ pub async fn run(
     if let (Some(_), Command::Makemigrations(a)) = (&host, &mut command) {
         a.schema = None; // a host path: it travels in the bundle
     }
-    let target = super::target(settings, project, &printer).await?;
+    let target = crate::target::select(settings, project, &printer).await?;
     let cli = MigratorCli {
         database_url: None,
         migrations_dir: None,
@@ -113,11 +113,7 @@ pub async fn run(
     };
     let mut argv = vec![project.migrator.clone()];
     argv.extend(argv::to_argv(&cli));
-    printer.verbose(&format!(
-        "exec in {}: {}",
-        target.container.name,
-        argv.join(" ")
-    ))?;
+    printer.verbose(&format!("run in {}: {}", target.describe(), argv.join(" ")))?;
     let mut env = Vec::new();
     if settings.os_env.contains_key("NO_COLOR") {
         env.push("NO_COLOR=1".to_string());
@@ -129,7 +125,6 @@ pub async fn run(
         working_dir: None,
         mode: ExecMode::Streamed { stdin },
     };
-    let container = target.container.name.clone();
     let mut session = Session {
         printer: &printer,
         host: host.as_ref(),
@@ -142,7 +137,25 @@ pub async fn run(
             |line: &str| session.line(line),
             |bytes: &[u8]| printer.raw_stderr(bytes),
         );
-        docker::exec(&target.docker, &container, request, &mut sink).await?
+        match target.run(request, &mut sink).await {
+            Err(crate::docker::DockerError::ExecStartFailed(f)) => {
+                return Err(AdminError::NoMigrator {
+                    program: f.program.clone(),
+                    service: project.service.clone(),
+                    target: target.describe(),
+                    message: f.message.clone(),
+                    // 127 when it is not there (the engine says 126 for an exec of a missing
+                    // absolute path), 126 when it is there but cannot run: as a shell says.
+                    code: if f.message.contains("not found") || f.message.contains("no such file") {
+                        127
+                    } else {
+                        126
+                    },
+                }
+                .into());
+            }
+            other => other?,
+        }
     };
     if let Some(e) = session.failed.take() {
         return Err(e.into());
@@ -154,7 +167,8 @@ pub async fn run(
         },
         ExecOutcome::Interrupted => Err(AdminError::Interrupted {
             program: project.migrator.clone(),
-            container,
+            target: target.describe(),
+            killed: target.stops_on_interrupt(),
         }
         .into()),
     }

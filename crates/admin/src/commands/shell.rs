@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 
 use crate::compose::Project;
-use crate::docker::{self, ExecMode, ExecOutcome, ExecRequest, ExecStdin};
+use crate::docker::{ExecMode, ExecOutcome, ExecRequest, ExecStdin};
 use crate::error::AdminError;
 use crate::exit::ExitCode;
 use crate::output::Printer;
@@ -16,9 +16,9 @@ pub async fn run(
     printer: &Printer,
     command: &[String],
 ) -> anyhow::Result<ExitCode> {
-    let target = super::target(settings, project, printer).await?;
+    let target = crate::target::select(settings, project, printer).await?;
     let argv = if command.is_empty() {
-        let shell = if super::has_program(&target, "bash").await? {
+        let shell = if target.has_program("bash").await? {
             "bash"
         } else {
             "sh"
@@ -36,8 +36,8 @@ pub async fn run(
         }
     };
     printer.verbose(&format!(
-        "exec in {} ({}): {}",
-        target.container.name,
+        "run in {} ({}): {}",
+        target.describe(),
         if interactive { "tty" } else { "no tty" },
         argv.join(" ")
     ))?;
@@ -50,12 +50,13 @@ pub async fn run(
         mode,
     };
     let mut sink = super::Passthrough(printer);
-    let outcome = docker::exec(&target.docker, &target.container.name, request, &mut sink).await?;
+    let outcome = target.run(request, &mut sink).await?;
     match outcome {
         ExecOutcome::Exited(_) => Ok(outcome.exit_code()),
         ExecOutcome::Interrupted => Err(AdminError::Interrupted {
             program,
-            container: target.container.name,
+            target: target.describe(),
+            killed: target.stops_on_interrupt(),
         }
         .into()),
     }

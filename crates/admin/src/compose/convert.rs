@@ -9,6 +9,10 @@ use super::ComposeError;
 use super::model::{EnvFile, FileModel, Healthcheck, ServiceConfig, Volume, VolumeKind, XAdmin};
 use super::tree::{Node, Value};
 
+mod run;
+
+pub use run::split_words;
+
 impl FileModel {
     /// Reads the fields we use from an interpolated tree; other keys are ignored.
     pub fn from_tree(file: &Path, root: &Node) -> Result<FileModel, ComposeError> {
@@ -25,6 +29,8 @@ impl FileModel {
                         model.services.insert(name.clone(), cx.service(svc, &path)?);
                     }
                 }
+                "networks" => model.networks = cx.resources(node, "networks")?,
+                "volumes" => model.volumes = cx.resources(node, "volumes")?,
                 _ => {}
             }
         }
@@ -113,12 +119,13 @@ impl Cx<'_> {
                 "migrations" => x.migrations = self.opt_text(value, &path)?,
                 "schema" => x.schema = self.opt_text(value, &path)?,
                 "files" => x.files = self.opt_text(value, &path)?,
+                "db_service" => x.db_service = self.opt_text(value, &path)?,
                 _ => {
                     return Err(self.err(
                         value,
                         &path,
                         format!(
-                            "unknown key `{key}` (x-admin knows `service`, `migrator`, `migrations`, `schema` and `files`)"
+                            "unknown key `{key}` (x-admin knows `service`, `migrator`, `migrations`, `schema`, `files` and `db_service`)"
                         ),
                     ));
                 }
@@ -141,6 +148,12 @@ impl Cx<'_> {
                 "working_dir" => svc.working_dir = self.opt_text(value, &p)?,
                 "user" => svc.user = self.opt_text(value, &p)?,
                 "profiles" => svc.profiles = self.strings(value, &p)?,
+                "networks" => svc.networks = Some(self.service_networks(value, &p)?),
+                "network_mode" => svc.network_mode = self.opt_text(value, &p)?,
+                "entrypoint" => svc.entrypoint = self.entrypoint(value, &p)?,
+                "depends_on" => svc.depends_on = self.depends_on(value, &p)?,
+                "extra_hosts" => svc.extra_hosts = self.extra_hosts(value, &p)?,
+                "tmpfs" => svc.tmpfs = self.strings(value, &p)?,
                 _ => {}
             }
         }

@@ -9,9 +9,12 @@
 mod convert;
 mod discover;
 mod dotenv;
+mod include;
 mod interpolate;
+mod lenient;
 mod model;
 mod project;
+mod runenv;
 mod tree;
 
 #[cfg(test)]
@@ -24,13 +27,18 @@ use std::path::PathBuf;
 
 use crate::exit::ExitCode;
 
+pub use convert::split_words;
 pub use discover::{COMPOSE_FILE_NAMES, OVERRIDE_FILE_NAMES};
 pub use dotenv::read_keys as env_file_keys;
 pub use interpolate::{TemplateError, interpolate, required_variables};
-pub use model::{BindMount, EnvFile, Healthcheck, ServiceConfig, Volume, VolumeKind};
+pub use lenient::{is_stand_in, resolve_collecting};
+pub use model::{
+    BindMount, Dependency, EnvFile, Healthcheck, Resource, ServiceConfig, Volume, VolumeKind,
+};
 pub use project::{
     DEFAULT_MIGRATOR, Project, ResolveOptions, normalize_project_name, resolve, shell_join,
 };
+pub use runenv::{Origin, service_environment};
 
 /// Environment variables: the process environment as passed in, or that merged with `.env`.
 pub type EnvMap = BTreeMap<String, String>;

@@ -14,6 +14,37 @@ pub struct FileModel {
     /// `x-admin: {service, migrator}`.
     pub x_admin: Option<XAdmin>,
     pub services: BTreeMap<String, ServiceConfig>,
+    /// Top-level `networks:` (only `name:` and `external:` matter to us).
+    pub networks: BTreeMap<String, Resource>,
+    /// Top-level `volumes:`.
+    pub volumes: BTreeMap<String, Resource>,
+}
+
+/// A top-level network or volume: the engine object's name is `<project>_<key>` unless it is
+/// `external` or has an explicit `name:`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resource {
+    pub name: Option<String>,
+    pub external: bool,
+}
+
+impl Resource {
+    /// The engine name of the network/volume `key` in project `project`.
+    pub fn engine_name(resource: Option<&Resource>, project: &str, key: &str) -> String {
+        match resource {
+            Some(r) if r.name.is_some() => r.name.clone().unwrap_or_default(),
+            Some(r) if r.external => key.to_owned(),
+            _ => format!("{project}_{key}"),
+        }
+    }
+}
+
+/// One `depends_on` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    pub service: String,
+    /// `service_started` (the default), `service_healthy` or `service_completed_successfully`.
+    pub condition: String,
 }
 
 /// The `x-admin` extension.
@@ -27,6 +58,8 @@ pub struct XAdmin {
     pub schema: Option<String>,
     /// `host` (the working tree, the default) or `image` (the files in the API image).
     pub files: Option<String>,
+    /// The database service (for `dbshell`; default: the one DATABASE_URL's host names).
+    pub db_service: Option<String>,
 }
 
 /// What `admin` needs to know about a service.
@@ -44,6 +77,14 @@ pub struct ServiceConfig {
     pub working_dir: Option<String>,
     pub user: Option<String>,
     pub profiles: Vec<String>,
+    /// `networks:` of the service: network key → aliases (`None` = the `default` network).
+    pub networks: Option<BTreeMap<String, Vec<String>>>,
+    pub network_mode: Option<String>,
+    /// `entrypoint:` (a string is split like Compose splits it: on whitespace).
+    pub entrypoint: Option<Vec<String>>,
+    pub depends_on: Vec<Dependency>,
+    pub extra_hosts: Vec<String>,
+    pub tmpfs: Vec<String>,
 }
 
 /// One `env_file` entry.
@@ -167,6 +208,31 @@ impl ServiceConfig {
                 self.profiles.push(p);
             }
         }
+        if let Some(later_networks) = later.networks {
+            self.networks
+                .get_or_insert_with(BTreeMap::new)
+                .extend(later_networks);
+        }
+        if later.network_mode.is_some() {
+            self.network_mode = later.network_mode;
+        }
+        if later.entrypoint.is_some() {
+            self.entrypoint = later.entrypoint;
+        }
+        for d in later.depends_on {
+            self.depends_on.retain(|e| e.service != d.service);
+            self.depends_on.push(d);
+        }
+        for h in later.extra_hosts {
+            if !self.extra_hosts.contains(&h) {
+                self.extra_hosts.push(h);
+            }
+        }
+        for t in later.tmpfs {
+            if !self.tmpfs.contains(&t) {
+                self.tmpfs.push(t);
+            }
+        }
     }
 }
 
@@ -179,6 +245,8 @@ impl FileModel {
         if later.x_admin.is_some() {
             self.x_admin = later.x_admin;
         }
+        self.networks.extend(later.networks);
+        self.volumes.extend(later.volumes);
         for (name, svc) in later.services {
             match self.services.get_mut(&name) {
                 Some(existing) => existing.merge(svc),
@@ -214,6 +282,7 @@ mod tests {
                 migrations: None,
                 schema: None,
                 files: None,
+                db_service: None,
             })
         );
         let api = svc(&base, "api");

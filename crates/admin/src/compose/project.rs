@@ -6,9 +6,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::discover::{self, absolute};
-use super::interpolate::{TemplateError, TreeError, interpolate_tree, tree_required_variables};
+use super::interpolate::{TemplateError, TreeError, tree_required_variables};
 use super::model::{FileModel, ServiceConfig, VolumeKind};
-use super::tree::{self, Node};
+use super::tree::Node;
 use super::{ComposeError, EnvMap, MissingVariable, dotenv};
 
 /// The migrator command used when neither `ADMIN_MIGRATOR` nor `x-admin.migrator` is set.
@@ -49,6 +49,12 @@ pub struct Project {
     pub service_config: ServiceConfig,
     /// All service names, sorted.
     pub services: Vec<String>,
+    /// The other services' merged configurations (paths absolute, like `service_config`).
+    pub others: std::collections::BTreeMap<String, ServiceConfig>,
+    /// Top-level `networks:`.
+    pub networks: std::collections::BTreeMap<String, super::model::Resource>,
+    /// Top-level `volumes:`.
+    pub volumes: std::collections::BTreeMap<String, super::model::Resource>,
     /// The migrator command in the container.
     pub migrator: String,
     /// The `x-admin` extension (merged over the Compose files).
@@ -113,7 +119,7 @@ fn non_empty(v: Option<&String>) -> Option<&str> {
     v.map(String::as_str).filter(|s| !s.is_empty())
 }
 
-fn read(path: &Path) -> Result<String, ComposeError> {
+pub(super) fn read(path: &Path) -> Result<String, ComposeError> {
     std::fs::read_to_string(path).map_err(|source| ComposeError::Read {
         path: path.to_path_buf(),
         source,
@@ -211,11 +217,11 @@ impl EnvSetup {
 }
 
 /// The Compose files read, interpolated and merged.
-struct Loaded {
-    merged: FileModel,
+pub(super) struct Loaded {
+    pub(super) merged: FileModel,
     /// Each file's tree before interpolation (for required-variable extraction).
-    raw_trees: Vec<(PathBuf, Node)>,
-    warnings: Vec<String>,
+    pub(super) raw_trees: Vec<(PathBuf, Node)>,
+    pub(super) warnings: Vec<String>,
 }
 
 fn load_files(
@@ -229,20 +235,16 @@ fn load_files(
         warnings: Vec::new(),
     };
     let mut unset = BTreeSet::new();
-    let lookup = |k: &str| env.get(k).cloned();
     for file in files {
-        let raw = tree::parse(file, &read(file)?)?;
-        if raw.get("include").is_some() {
-            loaded.warnings.push(format!(
-                "{}: `include:` is not supported by admin; services from included files are not seen",
-                file.display()
-            ));
-        }
-        let mut node = raw.clone();
-        interpolate_tree(&mut node, &lookup, &mut unset)
-            .map_err(|e| tree_error(file, hint_env_file, e))?;
-        loaded.merged.merge(FileModel::from_tree(file, &node)?);
-        loaded.raw_trees.push((file.clone(), raw));
+        let model = super::include::load_file(
+            file,
+            env,
+            hint_env_file,
+            &mut Vec::new(),
+            &mut loaded,
+            &mut unset,
+        )?;
+        loaded.merged.merge(model);
     }
     for var in &unset {
         loaded.warnings.push(format!(
@@ -298,6 +300,10 @@ pub fn resolve(
     let service = select_service(opts, env, x_admin.service.as_deref(), &services)?;
     let mut service_config = merged.services.remove(&service).unwrap_or_default();
     absolutize_paths(&mut service_config, &dir, env);
+    let mut others = std::mem::take(&mut merged.services);
+    for svc in others.values_mut() {
+        absolutize_paths(svc, &dir, env);
+    }
 
     let mut required_variables = BTreeSet::new();
     for (file, raw) in &raw_trees {
@@ -328,6 +334,9 @@ pub fn resolve(
         service,
         service_config,
         services,
+        others,
+        networks: std::mem::take(&mut merged.networks),
+        volumes: std::mem::take(&mut merged.volumes),
         migrator,
         x_admin,
         required_variables,
@@ -337,13 +346,13 @@ pub fn resolve(
     })
 }
 
-fn parent_of(p: &Path) -> PathBuf {
+pub(super) fn parent_of(p: &Path) -> PathBuf {
     p.parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("/"))
 }
 
-fn tree_error(file: &Path, env_file: &Path, e: TreeError) -> ComposeError {
+pub(super) fn tree_error(file: &Path, env_file: &Path, e: TreeError) -> ComposeError {
     match e.error {
         TemplateError::Invalid { template, reason } => ComposeError::Interpolation {
             file: file.to_path_buf(),
@@ -445,7 +454,7 @@ fn select_service(
 }
 
 /// Makes bind-mount sources (`./x`, `../x`, `~/x`) and `env_file` paths absolute.
-fn absolutize_paths(svc: &mut ServiceConfig, dir: &Path, env: &EnvMap) {
+pub(super) fn absolutize_paths(svc: &mut ServiceConfig, dir: &Path, env: &EnvMap) {
     let home = env.get("HOME").map(PathBuf::from);
     let resolve = |s: &str| -> String {
         let p = match (s.strip_prefix('~'), &home) {
@@ -472,6 +481,11 @@ fn absolutize_paths(svc: &mut ServiceConfig, dir: &Path, env: &EnvMap) {
 
 impl Project {
     /// A path for display in a command line: relative to the working directory when inside it.
+    /// `p` relative to the working directory when it is below it (for messages).
+    pub fn shown_path(&self, p: &Path) -> String {
+        self.shown(p)
+    }
+
     fn shown(&self, p: &Path) -> String {
         match p.strip_prefix(&self.cwd) {
             Ok(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),

@@ -21,3 +21,12 @@ pub fn svc<'a>(m: &'a FileModel, name: &str) -> &'a ServiceConfig {
         None => panic!("no service {name} in {m:?}"),
     }
 }
+
+/// The error a Compose file's text gives (panics when it parses).
+pub fn model_err(text: &str) -> String {
+    let file = Path::new("/p/compose.yaml");
+    match tree::parse(file, text).and_then(|t| FileModel::from_tree(file, &t)) {
+        Ok(m) => panic!("expected an error, got {m:?}"),
+        Err(e) => e.to_string(),
+    }
+}

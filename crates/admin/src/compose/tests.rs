@@ -569,3 +569,5 @@ fn env_file_keys_reads_example_files() {
     };
     assert!(e.contains("missing.example") && e.contains("hint: "), "{e}");
 }
+
+mod include;

@@ -11,11 +11,14 @@
 //! let outcome = exec(&docker, &container.id, request, &mut sink).await?;
 //! ```
 
+mod attached;
 mod container;
 mod engine;
 mod exec;
+mod oneoff;
 mod sink;
 mod start_failure;
+mod swarm;
 mod terminal;
 
 use std::time::Duration;
@@ -32,8 +35,10 @@ pub use engine::{
     Endpoint, EngineEnv, EngineError, Source, SshTarget, connect, connect_to, resolve,
 };
 pub use exec::{DETACH_KEYS, ExecMode, ExecOutcome, ExecRequest, ExecStdin, exec};
+pub use oneoff::{ContainerSpec, run_container};
 pub use sink::{LineSink, LineSplitter, OutputSink};
 pub use start_failure::StartFailure;
+pub use swarm::{LABEL_STACK, LABEL_SWARM_SERVICE, StackLookup, find_stack_service};
 pub use terminal::{RawModeGuard, terminal_size};
 
 /// How long [`connect`] waits for the engine to answer its ping.

@@ -4,53 +4,81 @@ use std::os::unix::fs::MetadataExt;
 
 use super::{CANARY, Stack, assert_no_canary, images};
 
+/// Compose v1 made the project (db, shadow): every container admin creates later is made by
+/// v1 too (v2 would recreate v1's containers), and nothing is recreated.
 #[test]
-fn reference_stack_whole_flow() {
-    let Some(images) = images() else { return };
-    let s = Stack::reference(images, "flow");
+fn reference_stack_whole_flow_compose_v1() {
+    whole_flow(false);
+}
 
-    // Down: a clear code and the exact command that starts it...
-    let down = s.admin().args(["db", "history"]).run();
-    down.code(12).stderr_has(&format!(
-        "-f compose/docker-compose.yml --env-file .env -p {} up -d api",
-        s.name
-    ));
-    // ...which really works when pasted into a shell in the project directory.
-    let hint = down
-        .stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("hint: "))
-        .and_then(|h| h.split("  (or").next())
-        .unwrap_or_default()
-        .to_string();
-    let argv: Vec<&str> = hint.split_whitespace().collect();
-    assert!(argv.len() > 3, "{hint}");
-    let started = std::process::Command::new(argv[0])
-        .args(&argv[1..])
-        .current_dir(s.dir.path())
-        .env_remove("COMPOSE_FILE")
-        .env_remove("POSTGRES_PASSWORD")
-        .output();
+/// Nothing exists yet and Compose v2 is installed: admin creates what it needs with v2.
+#[test]
+fn reference_stack_whole_flow_compose_v2() {
+    whole_flow(true);
+}
+
+/// `docker compose version` works (under CI=true it must: scripts/setup.sh installs it).
+fn has_compose_v2() -> bool {
+    let ok = std::process::Command::new("docker")
+        .args(["compose", "version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
     assert!(
-        started.as_ref().is_ok_and(|o| o.status.success()),
-        "the hint command failed: {started:?}"
+        ok || !super::in_ci(),
+        "CI=true but `docker compose` (v2) is not installed"
     );
-    // Stop it again, so that --up has something to do.
-    let stop = std::process::Command::new(argv[0])
-        .args(&argv[1..argv.len() - 3])
-        .args(["stop", "-t", "2", "api"])
-        .current_dir(s.dir.path())
-        .output();
-    assert!(stop.is_ok_and(|o| o.status.success()));
-    s.admin()
-        .args(["db", "history"])
-        .run()
-        .code(12)
-        .stderr_has("its container is exited");
+    ok
+}
 
-    // --up starts the api through the Compose CLI and waits for health.
+fn whole_flow(v2: bool) {
+    let Some(images) = images() else { return };
+    if !has_compose_v2() {
+        return;
+    }
+    let mut s = Stack::reference(images, if v2 { "flow2" } else { "flow1" });
+    s.compose_v2 = v2;
+    let cli = if v2 {
+        "docker compose "
+    } else {
+        "docker-compose "
+    };
+    if !v2 {
+        s.compose_ok(&["up", "-d", "db", "shadow"]);
+    }
+
+    // No api container yet: the migrator runs in a one-off container of api, after api's
+    // dependencies (db, shadow) run — created by v2 when nothing existed, or already there
+    // (v1); api itself is not created, and no one-off container is left behind.
+    let first = s.admin().args(["db", "history"]).run();
+    first.ok().stderr_has(
+        "Using a one-off container of service api (the api service has no running container (not created))",
+    );
+    if v2 {
+        first.stderr_has("docker compose -f compose/docker-compose.yml");
+        first.stderr_has("up -d --no-recreate db shadow");
+    } else {
+        assert!(!first.stderr.contains("Creating"), "{}", first.stderr);
+    }
+    let services = s.services();
+    let names: Vec<&str> = services.iter().map(|c| c.0.as_str()).collect();
+    assert_eq!(names, vec!["db", "shadow"], "{services:?}");
+    assert_eq!(s.oneoffs(), 0, "the one-off container was removed");
+
+    // --up starts the api (created by the project's Compose CLI with --no-recreate) and waits
+    // for its health; db and shadow are the same containers as before.
     let up = s.admin().args(["--up", "db", "history"]).run();
-    up.ok().stderr_has("is ready");
+    up.ok()
+        .stderr_has("is ready")
+        .stderr_has(&format!("Creating api (no container yet): {cli}"));
+    let after = s.services();
+    for (service, id, _) in &services {
+        assert!(
+            after
+                .iter()
+                .any(|(s2, id2, state)| s2 == service && id2 == id && state == "running"),
+            "{service} was recreated or stopped: {after:?}"
+        );
+    }
 
     // env_check: host and container, words only.
     let env = s.admin().args(["db", "env_check"]).run();
@@ -58,7 +86,7 @@ fn reference_stack_whole_flow() {
         .stdout_has("DATABASE_URL")
         .stdout_has("set       set")
         .stdout_has("SHADOW_DATABASE_URL   set       set")
-        .stderr_has("All 7 required variables are set.");
+        .stderr_has("All 7 required variables are set and reach the api container.");
 
     // makemigrations: the migrator sends the pair back, admin writes it on the host (the
     // reference stack has no bind mounts) and prints host paths.
@@ -239,7 +267,7 @@ fn reference_stack_whole_flow() {
     missing
         .code(1)
         .stdout_has("EXTRA_REQUIRED_TOKEN  missing")
-        .stderr_has("missing: EXTRA_REQUIRED_TOKEN");
+        .stderr_has("not set: EXTRA_REQUIRED_TOKEN");
     let missing_json = s
         .admin()
         .args(["--format", "json", "db", "env_check"])
@@ -248,7 +276,7 @@ fn reference_stack_whole_flow() {
     assert_eq!(missing_json.json()["missing"][0], "EXTRA_REQUIRED_TOKEN");
 
     assert_no_canary(&[
-        &down,
+        &first,
         &up,
         &env,
         &made,

@@ -148,4 +148,37 @@ fn interactive_shell_through_a_real_terminal() {
         !screen.contains("{\"event\""),
         "raw JSON on the terminal:\n{screen}"
     );
+
+    // dbshell on a terminal: psql's interactive prompt in the db container, the database
+    // named by DATABASE_URL; \q ends it with status 0.
+    let dbshell = format!(
+        "cd {dir} && env -u COMPOSE_FILE -u COMPOSE_PROJECT_NAME {admin} db dbshell; echo \"EXIT=$?\" > {exit}; sleep 60",
+        dir = s.dir.path().display(),
+        admin = env!("CARGO_BIN_EXE_admin"),
+        exit = s.path("dbshell-status").display(),
+    );
+    tmux(&socket, &["new-window", "-t", "t", "-n", "p", &dbshell]);
+    wait_for("psql's prompt", Duration::from_secs(30), || {
+        let p = tmux(&socket, &["capture-pane", "-p", "-t", "t:p"]);
+        p.lines()
+            .any(|l| l.trim_end().ends_with("app=#") || l.trim_end().ends_with("app=>"))
+            .then_some(p)
+    });
+    tmux(
+        &socket,
+        &["send-keys", "-t", "t:p", "select 6*7 as answer \\g", "Enter"],
+    );
+    let screen = wait_for("psql's answer", Duration::from_secs(15), || {
+        let p = tmux(&socket, &["capture-pane", "-p", "-t", "t:p"]);
+        p.contains("42").then_some(p)
+    });
+    assert!(screen.contains("answer"), "{screen}");
+    assert!(!screen.contains(super::CANARY), "{screen}");
+    tmux(&socket, &["send-keys", "-t", "t:p", "\\q", "Enter"]);
+    let status = wait_for("dbshell to exit", Duration::from_secs(15), || {
+        std::fs::read_to_string(s.path("dbshell-status"))
+            .ok()
+            .filter(|s| !s.is_empty())
+    });
+    assert_eq!(status.trim(), "EXIT=0");
 }

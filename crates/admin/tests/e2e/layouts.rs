@@ -133,6 +133,70 @@ fn docker_unreachable_is_named() {
         .stderr_has("hint:");
 }
 
+/// env_check without Docker: every source of the service's environment, `${VAR:?}` failures
+/// as rows (not an abort), empty values as failures unless `.env.example` marks them optional,
+/// DATABASE_URL required in the container.
+#[test]
+fn env_check_reads_every_source_and_shows_required_failures_as_rows() {
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    let write =
+        |name: &str, body: &str| assert!(std::fs::write(dir.path().join(name), body).is_ok());
+    write(
+        "compose.yaml",
+        "services:\n  api:\n    image: x\n    env_file: [.env.api]\n    environment:\n      SECRET_KEY: ${SECRET_KEY:?set SECRET_KEY in .env}\n      TOKEN: ${TOKEN:?}\n      OPTIONAL_FLAG: ${OPTIONAL_FLAG}\n",
+    );
+    write(".env", "TOKEN=t0k\nOPTIONAL_FLAG=\nEMPTY_ONE=\n");
+    write(".env.api", "DATABASE_URL=postgres://u:pw-9f3@db/app\n");
+    write(
+        ".env.example",
+        "SECRET_KEY=\nTOKEN=\n# optional\nOPTIONAL_FLAG=\nEMPTY_ONE=\n",
+    );
+    let run = || {
+        Run::bin(env!("CARGO_BIN_EXE_admin"))
+            .env_remove("COMPOSE_FILE")
+            .env_remove("SECRET_KEY")
+            .env_remove("TOKEN")
+            .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+            .current_dir(dir.path())
+            .args(["db", "env_check"])
+            .run()
+    };
+    let out = run();
+    out.code(1)
+        .stdout_has("SECRET_KEY")
+        .stdout_has("compose (${SECRET_KEY:?} at compose.yaml:6:")
+        .stdout_has("TOKEN")
+        .stdout_has("EMPTY_ONE")
+        .stderr_has("not set: EMPTY_ONE, SECRET_KEY")
+        .stderr_has("Docker is not reachable");
+    let row = |name: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(row("DATABASE_URL").contains(" ok "), "{}", out.stdout);
+    assert!(row("OPTIONAL_FLAG").contains(" ok "), "{}", out.stdout);
+    assert!(row("TOKEN").contains(" ok "), "{}", out.stdout);
+    assert!(row("SECRET_KEY").contains("missing"), "{}", out.stdout);
+    assert!(!out.all().contains("pw-9f3") && !out.all().contains("t0k"));
+
+    // The service does not pass DATABASE_URL: named, with the way to pass it.
+    write(".env.api", "OTHER=1\n");
+    write(
+        ".env",
+        "TOKEN=t0k\nOPTIONAL_FLAG=\nEMPTY_ONE=x\nSECRET_KEY=s\nDATABASE_URL=postgres://u:pw-9f3@db/app\n",
+    );
+    let out = run();
+    out.code(1)
+        .stderr_has("not set: DATABASE_URL")
+        .stderr_has("pass DATABASE_URL into the api service");
+}
+
 #[test]
 fn completions_and_help() {
     let bash = Run::bin(env!("CARGO_BIN_EXE_admin"))

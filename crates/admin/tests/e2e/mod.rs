@@ -2,10 +2,12 @@
 //! docker/build.sh (with the test build of `migrator` inside), real Compose projects in temp
 //! dirs. Under CI=true a missing engine fails; elsewhere these tests skip with a note.
 
+mod dbshell;
 mod files;
 mod flows;
 mod interactive;
 mod layouts;
+mod targets;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -83,6 +85,8 @@ pub struct Stack {
     /// The compose files, relative to `dir` (for teardown).
     pub files: Vec<String>,
     pub env: BTreeMap<String, String>,
+    /// The Compose CLI the test itself uses: `docker compose` (v2) or `docker-compose` (v1).
+    pub compose_v2: bool,
 }
 
 pub const CANARY: &str = "Canary-s3cret-9f2k";
@@ -119,6 +123,7 @@ impl Stack {
             name,
             files: Vec::new(),
             env,
+            compose_v2: false,
         };
         stack.mkdir("migrations");
         stack
@@ -190,7 +195,13 @@ impl Stack {
 
     /// `docker-compose -f … -p NAME` in the project dir, with the project's variables.
     pub fn compose(&self) -> Command {
-        let mut cmd = Command::new("docker-compose");
+        let mut cmd = if self.compose_v2 {
+            let mut c = Command::new("docker");
+            c.arg("compose");
+            c
+        } else {
+            Command::new("docker-compose")
+        };
         for f in &self.files {
             cmd.arg("-f").arg(f);
         }
@@ -215,6 +226,61 @@ impl Stack {
             Ok(o) => panic!("psql in {service}: {}", String::from_utf8_lossy(&o.stderr)),
             Err(e) => panic!("docker-compose exec {service}: {e}"),
         }
+    }
+
+    /// The project's containers: `(service, id, oneoff, state)`, sorted.
+    pub fn containers(&self) -> Vec<(String, String, bool, String)> {
+        let out = Command::new("docker")
+            .args(["ps", "-a", "--no-trunc", "--filter"])
+            .arg(format!("label=com.docker.compose.project={}", self.name))
+            .args([
+                "--format",
+                "{{.Label \"com.docker.compose.service\"}} {{.ID}} {{.Label \"com.docker.compose.oneoff\"}} {{.State}}",
+            ])
+            .output();
+        let text = match out {
+            Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+            other => panic!("docker ps: {other:?}"),
+        };
+        let mut rows: Vec<(String, String, bool, String)> = text
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                (f.len() == 4).then(|| {
+                    (
+                        f[0].to_owned(),
+                        f[1].to_owned(),
+                        f[2] == "True",
+                        f[3].to_owned(),
+                    )
+                })
+            })
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    /// `(service, id, state)` of the project's service containers (no one-offs).
+    pub fn services(&self) -> Vec<(String, String, String)> {
+        self.containers()
+            .into_iter()
+            .filter(|c| !c.2)
+            .map(|(s, id, _, state)| (s, id, state))
+            .collect()
+    }
+
+    /// How many one-off containers of the project exist.
+    pub fn oneoffs(&self) -> usize {
+        self.containers().iter().filter(|c| c.2).count()
+    }
+
+    /// Runs `docker-compose … ARGS` and asserts it worked.
+    pub fn compose_ok(&self, args: &[&str]) {
+        let out = self.compose().args(args).output();
+        assert!(
+            out.as_ref().is_ok_and(|o| o.status.success()),
+            "docker-compose {args:?}: {out:?}"
+        );
     }
 
     /// Writes an up/down pair into migrations/ as the test (the files are ours).
