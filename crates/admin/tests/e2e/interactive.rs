@@ -166,7 +166,13 @@ fn interactive_shell_through_a_real_terminal() {
     });
     tmux(
         &socket,
-        &["send-keys", "-t", "t:p", "select 6*7 as answer \\g", "Enter"],
+        &[
+            "send-keys",
+            "-t",
+            "t:p",
+            "select 6*7 as answer \\g",
+            "Enter",
+        ],
     );
     let screen = wait_for("psql's answer", Duration::from_secs(15), || {
         let p = tmux(&socket, &["capture-pane", "-p", "-t", "t:p"]);

@@ -287,15 +287,27 @@ fn from_env_host(
     source: Source,
     config: Option<&Path>,
 ) -> Result<Endpoint, EngineError> {
-    let tls = (env.tls_verify || env.tls).then(|| TlsWanted {
-        dir: env
-            .cert_path
-            .clone()
-            .or_else(|| config.map(Path::to_path_buf))
-            .unwrap_or_else(|| PathBuf::from(".docker")),
-        verify: env.tls_verify,
-        why: "DOCKER_TLS is set without DOCKER_TLS_VERIFY",
-    });
+    let dir = env
+        .cert_path
+        .clone()
+        .or_else(|| config.map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from(".docker"));
+    let tls = if env.tls_verify || env.tls {
+        Some(TlsWanted {
+            dir,
+            verify: env.tls_verify,
+            why: "DOCKER_TLS is set without DOCKER_TLS_VERIFY",
+        })
+    } else if host.starts_with("https://") {
+        // https:// always means TLS, verified, with the same files.
+        Some(TlsWanted {
+            dir,
+            verify: true,
+            why: "",
+        })
+    } else {
+        None
+    };
     endpoint(host, tls, source)
 }
 
@@ -319,17 +331,8 @@ fn endpoint(host: &str, tls: Option<TlsWanted>, source: Source) -> Result<Endpoi
         });
     }
     let is_tcp = host.starts_with("tcp://") || host.starts_with("https://");
-    // TLS only applies to TCP engines (a unix socket ignores DOCKER_TLS_VERIFY, as in the CLI);
-    // https:// always wants it.
-    let tls = match tls {
-        Some(wanted) if is_tcp => Some(wanted),
-        None if host.starts_with("https://") => Some(TlsWanted {
-            dir: PathBuf::from(".docker"),
-            verify: true,
-            why: "",
-        }),
-        _ => None,
-    };
+    // TLS only applies to TCP engines (a unix socket ignores DOCKER_TLS_VERIFY, as in the CLI).
+    let tls = tls.filter(|_| is_tcp);
     let mut found = Endpoint {
         host: with_default_port(host, tls.is_some()),
         tls: None,

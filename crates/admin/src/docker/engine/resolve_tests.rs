@@ -250,6 +250,13 @@ fn env_tls_follows_the_docker_cli() {
         resolve(&env).unwrap_err(),
         EngineError::InsecureTls { .. }
     ));
+    // https:// is TLS even without DOCKER_TLS_VERIFY, with DOCKER_CERT_PATH's files.
+    env.tls = false;
+    env.cert_path = Some(certs.path().to_path_buf());
+    env.docker_host = Some("https://10.0.0.2:2376".into());
+    let found = resolve(&env).unwrap();
+    assert_eq!(found.tls.unwrap().ca, certs.path().join("ca.pem"));
+    env.tls = true;
     // TLS settings do not apply to a unix socket.
     env.docker_host = Some("unix:///run/podman/podman.sock".into());
     assert!(resolve(&env).unwrap().tls.is_none());
