@@ -348,6 +348,18 @@ fn tls_engines_are_verified_against_their_ca() {
         ))
         .stderr_has("certificate");
 
+    // DOCKER_TLS without DOCKER_TLS_VERIFY: TLS, server not verified (as the docker CLI).
+    let out = project
+        .admin(cfg)
+        .env("DOCKER_HOST", &tcp)
+        .env("DOCKER_TLS", "1")
+        .env("DOCKER_CERT_PATH", &wrong)
+        .run();
+    reached(
+        &out,
+        &format!("DOCKER_HOST={tcp} (TLS without verifying the server)"),
+    );
+
     // Plain HTTP to the TLS port fails too (no silent downgrade).
     let out = project.admin(cfg).env("DOCKER_HOST", &tcp).run();
     out.code(11);
@@ -375,6 +387,18 @@ fn tls_engines_are_verified_against_their_ca() {
     reached(
         &out,
         &format!("{tcp} (context secure from DOCKER_CONTEXT, TLS)"),
+    );
+    // skip-tls-verify=true: no CA, the client certificate still presented.
+    let spec = format!(
+        "host={tcp},cert={},key={},skip-tls-verify=true",
+        good.join("cert.pem").display(),
+        good.join("key.pem").display()
+    );
+    docker_cli(cfg, &["context", "create", "skip", "--docker", &spec]);
+    let out = project.admin(cfg).env("DOCKER_CONTEXT", "skip").run();
+    reached(
+        &out,
+        &format!("{tcp} (context skip from DOCKER_CONTEXT, TLS without verifying the server)"),
     );
 }
 

@@ -13,6 +13,7 @@
 //! `tcp://` + TLS / `https://` (bollard's rustls), `ssh://[user@]host[:port]` (as the docker CLI:
 //! `ssh … -- host docker system dial-stdio`, see `engine/ssh.rs`).
 
+mod insecure;
 mod resolve;
 mod ssh;
 
@@ -147,6 +148,10 @@ fn open(endpoint: &Endpoint, ssh_program: Option<&std::path::Path>) -> Result<Do
         )
         .map_err(bad_host);
     }
+    if let Some(tls) = endpoint.tls.as_ref().filter(|tls| !tls.verify) {
+        return insecure::connect(host, tls, REQUEST_TIMEOUT_SECS)
+            .map_err(|reason| tls_error_text(endpoint, tls, reason));
+    }
     if let Some(tls) = &endpoint.tls {
         return Docker::connect_with_ssl(
             host,
@@ -174,10 +179,14 @@ fn open(endpoint: &Endpoint, ssh_program: Option<&std::path::Path>) -> Result<Do
 }
 
 fn tls_error(endpoint: &Endpoint, tls: &Tls, err: BollardError) -> DockerError {
+    tls_error_text(endpoint, tls, error_chain(&err))
+}
+
+fn tls_error_text(endpoint: &Endpoint, tls: &Tls, reason: String) -> DockerError {
     DockerError::Engine(Box::new(EngineError::TlsMaterial {
         engine: endpoint.describe(),
         dir: tls.dir.display().to_string(),
-        reason: error_chain(&err),
+        reason,
         hint: endpoint.tls_hint(),
     }))
 }

@@ -20,9 +20,12 @@ pub enum Source {
     Default,
 }
 
-/// TLS material for an engine; the server is always verified against `ca`.
+/// TLS material for an engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tls {
+    /// Verify the server against `ca` (false only where the docker CLI skips it: `DOCKER_TLS`
+    /// without `DOCKER_TLS_VERIFY`, a context with `SkipTLSVerify`).
+    pub verify: bool,
     /// The directory it came from (for messages).
     pub dir: PathBuf,
     pub ca: PathBuf,
@@ -50,9 +53,15 @@ impl Endpoint {
     /// `DOCKER_HOST=tcp://…`, `unix:///var/run/docker.sock (DOCKER_HOST is not set)`.
     pub fn describe(&self) -> String {
         let host = crate::redact::mask_url(&self.host);
-        let tls = if self.tls.is_some() { ", TLS" } else { "" };
+        let tls = match &self.tls {
+            Some(tls) if tls.verify => ", TLS",
+            Some(_) => ", TLS without verifying the server",
+            None => "",
+        };
         match &self.source {
-            Source::DockerHost if self.tls.is_some() => format!("DOCKER_HOST={host} (TLS)"),
+            Source::DockerHost if self.tls.is_some() => {
+                format!("DOCKER_HOST={host} ({})", &tls[2..])
+            }
             Source::DockerHost => format!("DOCKER_HOST={host}"),
             Source::Context { name, from } => format!("{host} (context {name} from {from}{tls})"),
             Source::Default => format!("{host} (DOCKER_HOST is not set)"),
@@ -91,12 +100,6 @@ pub enum EngineError {
     },
     #[error("Docker context `{name}` has no Docker endpoint ({})\nhint: docker context update {name} --docker host=unix:///var/run/docker.sock", file.display())]
     NoDockerEndpoint { name: String, file: PathBuf },
-    #[error("{engine}: admin always verifies the engine's TLS certificate ({why})\nhint: {hint}")]
-    InsecureTls {
-        engine: String,
-        why: String,
-        hint: String,
-    },
     #[error("{engine}: TLS file {} is missing\nhint: {hint}", file.display())]
     MissingTlsFile {
         engine: String,
@@ -262,7 +265,6 @@ fn from_context(config: &Path, name: String, from: String) -> Result<Endpoint, E
         Some(TlsWanted {
             dir: tls_dir,
             verify: !skip_verify,
-            why: "the context has SkipTLSVerify set",
         })
     } else {
         None
@@ -274,7 +276,6 @@ fn from_context(config: &Path, name: String, from: String) -> Result<Endpoint, E
 struct TlsWanted {
     dir: PathBuf,
     verify: bool,
-    why: &'static str,
 }
 
 /// `DOCKER_HOST` (or the default socket) with the environment's TLS settings: TLS when
@@ -296,15 +297,10 @@ fn from_env_host(
         Some(TlsWanted {
             dir,
             verify: env.tls_verify,
-            why: "DOCKER_TLS is set without DOCKER_TLS_VERIFY",
         })
     } else if host.starts_with("https://") {
         // https:// always means TLS, verified, with the same files.
-        Some(TlsWanted {
-            dir,
-            verify: true,
-            why: "",
-        })
+        Some(TlsWanted { dir, verify: true })
     } else {
         None
     };
@@ -340,23 +336,14 @@ fn endpoint(host: &str, tls: Option<TlsWanted>, source: Source) -> Result<Endpoi
         ssh: None,
     };
     if let Some(wanted) = tls {
-        if !wanted.verify {
-            return Err(EngineError::InsecureTls {
-                engine: found.describe(),
-                why: wanted.why.to_string(),
-                hint: format!(
-                    "put the engine's CA certificate in {} and verify it (export DOCKER_TLS_VERIFY=1, or docker context update … --docker skip-tls-verify=false)",
-                    wanted.dir.join("ca.pem").display()
-                ),
-            });
-        }
         let tls = Tls {
+            verify: wanted.verify,
             ca: wanted.dir.join("ca.pem"),
             cert: wanted.dir.join("cert.pem"),
             key: wanted.dir.join("key.pem"),
             dir: wanted.dir,
         };
-        if !tls.ca.exists() {
+        if tls.verify && !tls.ca.exists() {
             let hint = match &found.source {
                 Source::Context { name, .. } => format!(
                     "docker context update {name} --docker host={},ca=<ca.pem>,cert=<cert.pem>,key=<key.pem>",

@@ -197,7 +197,7 @@ fn broken_files_are_named() {
 }
 
 #[test]
-fn context_tls_material_is_used_and_skip_verify_is_refused() {
+fn context_tls_material_is_used_and_skip_verify_follows_the_context() {
     let config = Config::new();
     config.context("secure", "tcp://10.0.0.2:2376", false);
     let tls = config.context_tls("secure");
@@ -209,10 +209,19 @@ fn context_tls_material_is_used_and_skip_verify_is_refused() {
     assert_eq!(got.key, tls.join("key.pem"));
     assert!(found.describe().ends_with(", TLS)"), "{}", found.describe());
 
+    assert!(got.verify);
+    // SkipTLSVerify: TLS without verifying the server, even without any TLS material.
     config.context("insecure", "tcp://10.0.0.2:2376", true);
     config.current("insecure");
-    let err = resolve(&config.env()).unwrap_err();
-    assert!(matches!(err, EngineError::InsecureTls { .. }), "{err}");
+    let found = resolve(&config.env()).unwrap();
+    assert!(!found.tls.clone().unwrap().verify);
+    assert!(
+        found
+            .describe()
+            .ends_with(", TLS without verifying the server)"),
+        "{}",
+        found.describe()
+    );
 }
 
 #[test]
@@ -243,13 +252,15 @@ fn env_tls_follows_the_docker_cli() {
         matches!(&err, EngineError::MissingTlsFile { file, .. } if *file == config.path().join("ca.pem")),
         "{err}"
     );
-    // DOCKER_TLS without DOCKER_TLS_VERIFY would skip verification: refused.
+    // DOCKER_TLS without DOCKER_TLS_VERIFY: TLS without verifying the server (no ca.pem needed).
     env.tls_verify = false;
     env.tls = true;
-    assert!(matches!(
-        resolve(&env).unwrap_err(),
-        EngineError::InsecureTls { .. }
-    ));
+    let found = resolve(&env).unwrap();
+    assert!(!found.tls.clone().unwrap().verify);
+    assert_eq!(
+        found.describe(),
+        "DOCKER_HOST=tcp://10.0.0.2:2376 (TLS without verifying the server)"
+    );
     // https:// is TLS even without DOCKER_TLS_VERIFY, with DOCKER_CERT_PATH's files.
     env.tls = false;
     env.cert_path = Some(certs.path().to_path_buf());

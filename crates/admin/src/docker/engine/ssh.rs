@@ -95,13 +95,15 @@ impl SshTarget {
 type Pending = Pin<Box<dyn Future<Output = Result<Response<Incoming>, BollardError>> + Send>>;
 
 /// The request body type bollard sends (not nameable directly).
-trait BodyOf {
+pub(super) trait BodyOf {
     type Body;
 }
 impl<B> BodyOf for hyper::Request<B> {
     type Body = B;
 }
-type Sender = hyper::client::conn::http1::SendRequest<<BollardRequest as BodyOf>::Body>;
+/// The body of a bollard request.
+pub(super) type Body = <BollardRequest as BodyOf>::Body;
+type Sender = hyper::client::conn::http1::SendRequest<Body>;
 
 /// One `ssh://` engine: the command, and the idle connections (live ssh processes whose last
 /// response was read) that the next request reuses, as the docker CLI keeps its connection.
