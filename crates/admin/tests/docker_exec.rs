@@ -34,7 +34,7 @@ fn in_ci() -> bool {
 
 /// The engine with the test image present, or `None` (skip) outside CI.
 #[allow(clippy::print_stderr, reason = "a skipped test says why")]
-async fn engine() -> Option<Docker> {
+pub(crate) async fn engine() -> Option<Docker> {
     let docker = match docker::connect_to(
         std::env::var("DOCKER_HOST")
             .ok()
@@ -117,14 +117,14 @@ impl Drop for Cleanup {
 }
 
 /// A test's own Compose project: unique labels and container names.
-struct Project {
+pub(crate) struct Project {
     docker: Docker,
     name: String,
     cleanup: Cleanup,
 }
 
 impl Project {
-    fn new(docker: Docker, test: &str) -> Self {
+    pub(crate) fn new(docker: Docker, test: &str) -> Self {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         Project {
@@ -184,14 +184,14 @@ impl Project {
     }
 
     /// A running `api` container (number 1).
-    async fn api(&mut self, env: &[&str]) -> String {
+    pub(crate) async fn api(&mut self, env: &[&str]) -> String {
         self.container("api", 1, false, env, true).await
     }
 }
 
 /// Everything the exec produced, in arrival order.
 #[derive(Default)]
-struct Collect {
+pub(crate) struct Collect {
     stdout: Vec<u8>,
     stderr: Vec<u8>,
     first_stdout_at: Option<Instant>,
@@ -215,10 +215,10 @@ impl OutputSink for Collect {
 }
 
 impl Collect {
-    fn out(&self) -> String {
+    pub(crate) fn out(&self) -> String {
         String::from_utf8_lossy(&self.stdout).into_owned()
     }
-    fn err(&self) -> String {
+    pub(crate) fn err(&self) -> String {
         String::from_utf8_lossy(&self.stderr).into_owned()
     }
 }

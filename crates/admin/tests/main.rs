@@ -9,6 +9,7 @@
 mod crate_graph;
 mod docker_exec;
 mod e2e;
+mod engines;
 
 pub use testkit::{Out, Run, wait};
 

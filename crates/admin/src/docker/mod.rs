@@ -13,6 +13,7 @@
 
 mod attached;
 mod container;
+mod engine;
 mod exec;
 mod oneoff;
 mod sink;
@@ -22,7 +23,6 @@ mod terminal;
 
 use std::time::Duration;
 
-use bollard::Docker;
 use bollard::errors::Error as BollardError;
 
 use crate::exit::ExitCode;
@@ -30,6 +30,9 @@ use crate::exit::ExitCode;
 pub use container::{
     ContainerLookup, LABEL_NUMBER, LABEL_ONEOFF, LABEL_PROJECT, LABEL_SERVICE, Readiness,
     ServiceContainer, container_env, find_container, label_filters, readiness,
+};
+pub use engine::{
+    Endpoint, EngineEnv, EngineError, Source, SshTarget, connect, connect_to, resolve,
 };
 pub use exec::{DETACH_KEYS, ExecMode, ExecOutcome, ExecRequest, ExecStdin, exec};
 pub use oneoff::{ContainerSpec, run_container};
@@ -57,6 +60,9 @@ pub enum DockerError {
         #[source]
         source: Box<BollardError>,
     },
+    /// No engine could be resolved (unknown context, unreadable config, TLS files, ssh URL).
+    #[error(transparent)]
+    Engine(Box<EngineError>),
     /// The engine does not answer (socket missing, permission denied, connection refused, timeout).
     #[error("cannot reach the Docker engine at {endpoint}: {reason}\nhint: {hint}")]
     Unreachable {
@@ -134,9 +140,9 @@ impl DockerError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            DockerError::BadHost { .. } | DockerError::Unreachable { .. } => {
-                ExitCode::DockerUnreachable
-            }
+            DockerError::BadHost { .. }
+            | DockerError::Unreachable { .. }
+            | DockerError::Engine(_) => ExitCode::DockerUnreachable,
             DockerError::ContainerNotRunning { .. } | DockerError::ContainerGone { .. } => {
                 ExitCode::ContainerNotRunning
             }
@@ -167,78 +173,6 @@ pub fn exit_code_of(code: i64) -> ExitCode {
         Ok(c) => ExitCode::External(c),
         Err(_) => ExitCode::Failure,
     }
-}
-
-/// Connects to the engine named by a `DOCKER_HOST` value (`unix://` or `tcp://`; `None`: the
-/// default `unix:///var/run/docker.sock`, as `Docker::connect_with_defaults` does) and pings it
-/// with a [`PING_TIMEOUT`], so an unreachable engine is reported before any real work.
-pub async fn connect_to(docker_host: Option<&str>) -> Result<Docker, DockerError> {
-    let host = docker_host.unwrap_or(DEFAULT_DOCKER_HOST);
-    let endpoint = describe_endpoint(docker_host);
-    let docker = match Docker::connect_with_host(host) {
-        Ok(docker) => docker,
-        Err(source @ BollardError::UnsupportedURISchemeError { .. }) => {
-            return Err(DockerError::BadHost {
-                host: crate::redact::mask_url(host),
-                source: Box::new(source),
-            });
-        }
-        Err(err) => return Err(unreachable(endpoint, &err.to_string())),
-    };
-    match tokio::time::timeout(PING_TIMEOUT, docker.ping()).await {
-        Err(_elapsed) => {
-            return Err(unreachable(
-                endpoint,
-                &format!("no answer within {} s", PING_TIMEOUT.as_secs()),
-            ));
-        }
-        Ok(Err(err)) => return Err(unreachable(endpoint, &error_chain(&err))),
-        Ok(Ok(_)) => {}
-    }
-    docker
-        .negotiate_version()
-        .await
-        .map_err(|err| unreachable(endpoint, &error_chain(&err)))
-}
-
-fn unreachable(endpoint: String, reason: &str) -> DockerError {
-    DockerError::Unreachable {
-        hint: unreachable_hint(reason).to_string(),
-        endpoint,
-        reason: reason.to_string(),
-    }
-}
-
-/// Names where we tried to connect, for error messages (credentials in a URL are masked).
-fn describe_endpoint(docker_host: Option<&str>) -> String {
-    match docker_host {
-        Some(host) => format!("DOCKER_HOST={}", crate::redact::mask_url(host)),
-        None => format!("{DEFAULT_DOCKER_HOST} (DOCKER_HOST is not set)"),
-    }
-}
-
-/// The next step for an unreachable engine, from the failure reason.
-fn unreachable_hint(reason: &str) -> &'static str {
-    if reason.to_ascii_lowercase().contains("permission denied") {
-        "add yourself to the docker group: sudo usermod -aG docker $USER (then log in again)"
-    } else {
-        "start Docker (systemctl start docker) or set DOCKER_HOST"
-    }
-}
-
-/// `err` and its sources on one line (bollard's top-level messages are often vague).
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let next = cause.to_string();
-        if !text.contains(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 fn is_connection_error(err: &BollardError) -> bool {
@@ -278,31 +212,6 @@ mod tests {
     }
 
     #[test]
-    fn endpoint_names_docker_host_or_default_socket_and_masks_passwords() {
-        assert_eq!(
-            describe_endpoint(Some("tcp://10.0.0.2:2375")),
-            "DOCKER_HOST=tcp://10.0.0.2:2375"
-        );
-        assert_eq!(
-            describe_endpoint(Some("tcp://me:s3cret@host:2375")),
-            "DOCKER_HOST=tcp://me:***@host:2375"
-        );
-        assert_eq!(
-            describe_endpoint(None),
-            "unix:///var/run/docker.sock (DOCKER_HOST is not set)"
-        );
-    }
-
-    #[test]
-    fn hint_depends_on_reason() {
-        assert!(unreachable_hint("IO error: Permission denied (os error 13)").contains("usermod"));
-        assert_eq!(
-            unreachable_hint("Connection refused"),
-            "start Docker (systemctl start docker) or set DOCKER_HOST"
-        );
-    }
-
-    #[test]
     fn not_running_error_has_state_and_hint_last() {
         let err = DockerError::ContainerNotRunning {
             project: "shop".into(),
@@ -316,26 +225,6 @@ mod tests {
              hint: docker compose -p shop up -d api"
         );
         assert_eq!(err.exit_code().code(), 12);
-    }
-
-    #[tokio::test]
-    async fn unreachable_engine_names_docker_host_and_exits_11() {
-        let dir = tempfile::tempdir().unwrap();
-        let host = format!("unix://{}/no.sock", dir.path().display());
-        let err = connect_to(Some(&host)).await.unwrap_err();
-        let text = err.to_string();
-        assert!(text.starts_with(&format!(
-            "cannot reach the Docker engine at DOCKER_HOST={host}: "
-        )));
-        assert!(text.ends_with("\nhint: start Docker (systemctl start docker) or set DOCKER_HOST"));
-        assert_eq!(err.exit_code().code(), 11);
-    }
-
-    #[tokio::test]
-    async fn unsupported_scheme_is_a_bad_host() {
-        let err = connect_to(Some("ftp://example")).await.unwrap_err();
-        assert!(matches!(err, DockerError::BadHost { .. }), "{err:?}");
-        assert_eq!(err.exit_code().code(), 11);
     }
 
     #[test]
