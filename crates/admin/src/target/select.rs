@@ -24,7 +24,8 @@ pub async fn select(
     project: &Project,
     printer: &Printer,
 ) -> anyhow::Result<Box<dyn Target>> {
-    let docker = docker::connect_to(settings.docker_host()).await?;
+    let (docker, endpoint) = docker::connect(settings.docker_host()).await?;
+    printer.verbose(&format!("engine: {}", endpoint.describe()))?;
     let target = pick(&docker, settings, project, printer).await?;
     printer.verbose(&format!(
         "running in {} (service {}, project {})",
