@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::output::Format;
-use protocol::cli::{DowngradeArgs, MakemigrationsArgs, MigrateArgs, SqlmigrateArgs, StampArgs};
+use protocol::cli::{
+    DowngradeArgs, MakemigrationsArgs, MigrateArgs, PullArgs, SqlmigrateArgs, StampArgs,
+};
 
 const MAKEMIGRATIONS_HELP: &str = "Files: the migrations folder and schema.sql of your working tree are sent to the migrator in \
 the API container through the Docker API (no bind mount needed), and the new pair is written \
@@ -143,6 +145,8 @@ pub enum DbCommand {
     Stamp(StampArgs),
     /// Print the SQL of a migration.
     Sqlmigrate(SqlmigrateArgs),
+    /// Write schema.sql (or -o FILE) from the live database, proven; --force replaces a file.
+    Pull(PullArgs),
     /// Compare the live database with what its applied migrations build: exit 0 when they
     /// match, 1 listing what was changed by hand (`--format json` too).
     Drift,

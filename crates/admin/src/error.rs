@@ -109,6 +109,11 @@ pub enum AdminError {
     )]
     NoPsql { service: String, message: String },
 
+    #[error(
+        "{shown} exists; nothing was written\nhint: replace it: admin db pull --force, or write another file: admin db pull -o FILE"
+    )]
+    PullExists { shown: String },
+
     /// The migrator's own error, rendered with host paths and `admin db …` commands.
     #[error("{text}")]
     Migrator { text: String, code: u8 },
@@ -133,6 +138,7 @@ impl AdminError {
             AdminError::UpFailed { .. } | AdminError::Output(_) => ExitCode::Failure,
             AdminError::Interrupted { .. } => ExitCode::Interrupted,
             AdminError::ImageMakemigrations => ExitCode::Usage,
+            AdminError::PullExists { .. } => ExitCode::InvalidInput,
             AdminError::Migrator { code, .. } | AdminError::NoMigrator { code, .. } => {
                 ExitCode::External(*code)
             }

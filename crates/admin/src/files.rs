@@ -54,6 +54,13 @@ pub enum FilesError {
         "{0}\nhint: reduce the folder (squash old migrations), or use the files in the image: admin --files image …"
     )]
     Bundle(#[from] protocol::bundle::BundleError),
+    #[error(
+        "cannot write {shown}: {source}\nhint: check the folder's permissions, then run the command again"
+    )]
+    WriteSchema {
+        shown: String,
+        source: std::io::Error,
+    },
     #[error("cannot write the migration pair into {dir}: {source}{why}\nhint: {hint}")]
     Write {
         dir: String,
@@ -67,7 +74,9 @@ impl FilesError {
     pub fn exit_code(&self) -> crate::exit::ExitCode {
         match self {
             FilesError::BadMode(_) | FilesError::Bundle(_) => crate::exit::ExitCode::InvalidInput,
-            FilesError::Write { .. } => crate::exit::ExitCode::Failure,
+            FilesError::Write { .. } | FilesError::WriteSchema { .. } => {
+                crate::exit::ExitCode::Failure
+            }
         }
     }
 }

@@ -83,6 +83,7 @@ pub async fn run(cli: Cli, env: EnvMap, printer: &Printer) -> anyhow::Result<Exi
         DbCommand::History => migrator(MigratorCommand::History).await,
         DbCommand::Current => migrator(MigratorCommand::Current).await,
         DbCommand::Drift => migrator(MigratorCommand::Drift).await,
+        DbCommand::Pull(a) => migrator(MigratorCommand::Pull(a)).await,
         DbCommand::Stamp(a) => migrator(MigratorCommand::Stamp(a)).await,
         DbCommand::Sqlmigrate(a) => migrator(MigratorCommand::Sqlmigrate(a)).await,
         DbCommand::Shell(a) => commands::shell::run(&settings, &project, printer, &a.command).await,

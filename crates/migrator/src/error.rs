@@ -113,6 +113,14 @@ pub enum MigratorError {
     NothingToCheck {
         file: FileRef,
     },
+    /// `pull` would overwrite a file.
+    PullExists {
+        file: FileRef,
+    },
+    /// The pulled schema does not rebuild the database's schema (nothing was written).
+    PullProof {
+        residual: String,
+    },
     OrphanDown {
         file: FileRef,
     },
@@ -199,6 +207,7 @@ impl MigratorError {
             Connect { .. } => ExitCode::DatabaseUnreachable,
             Database { .. } | Output(_) => ExitCode::Failure,
             Schema(e) => e.exit_code(),
+            PullProof { .. } => ExitCode::VerifyFailed,
             LockTimeout { .. } => ExitCode::LockTimeout,
             MigrationFailed { .. }
             | NoTxMigrationFailed { .. }
@@ -218,6 +227,7 @@ impl MigratorError {
             | NoVersionLeft { .. }
             | SchemaFileMissing { .. }
             | NothingToCheck { .. }
+            | PullExists { .. }
             | DuplicateVersion { .. }
             | OrphanDown { .. }
             | OutsideDir { .. }
@@ -461,6 +471,25 @@ impl MigratorError {
                 p("fix the path (or create the file), then run: ")
                     .cmd(&["makemigrations", "--schema", "<FILE>"]),
             ),
+            PullExists { file } => d(
+                "pull_exists",
+                p("").file(file.clone()).t(" exists; nothing was written"),
+            )
+            .hint(
+                p("replace it: ")
+                    .cmd(&["pull", "--force"])
+                    .t(", or write another file: ")
+                    .cmd(&["pull", "-o", "<FILE>"]),
+            ),
+            PullProof { residual } => d(
+                "pull_proof",
+                p(format!(
+                    "the pulled schema does not rebuild this database's schema when loaded into an empty database; nothing was written\n{residual}"
+                )),
+            )
+            .hint(p(
+                "report it with the output of -v; until then, dump the schema with pg_dump --schema-only",
+            )),
             NothingToCheck { file } => d(
                 "nothing_to_check",
                 p("makemigrations --check has nothing to compare: there is no schema file at ")

@@ -58,6 +58,7 @@ pub async fn run(
         Command::Stamp(a) => commands::stamp::run(&settings, printer, a).await?,
         Command::Sqlmigrate(a) => commands::sqlmigrate::run(&settings, printer, a).await?,
         Command::Drift => commands::drift::run(&settings, printer).await?,
+        Command::Pull(a) => commands::pull::run(&settings, printer, a).await?,
     };
     Ok(code)
 }

@@ -123,6 +123,15 @@ pub fn to_argv(cli: &Cli) -> Vec<String> {
         Command::History => argv.push("history".into()),
         Command::Current => argv.push("current".into()),
         Command::Drift => argv.push("drift".into()),
+        Command::Pull(a) => {
+            argv.push("pull".into());
+            if a.force {
+                argv.push("--force".into());
+            }
+            if let Some(o) = &a.output {
+                argv.push(format!("--output={}", o.display()));
+            }
+        }
         Command::Stamp(a) => {
             argv.push("stamp".into());
             argv.push(format!("--lock-timeout={}", a.lock_timeout));
@@ -203,6 +212,12 @@ mod tests {
             Just(Command::History),
             Just(Command::Current),
             Just(Command::Drift),
+            (any::<bool>(), proptest::option::of("[a-z/._-]{1,12}")).prop_map(|(force, o)| {
+                Command::Pull(PullArgs {
+                    output: o.map(std::path::PathBuf::from),
+                    force,
+                })
+            }),
             (
                 prop_oneof![
                     Just(StampTarget::Head),

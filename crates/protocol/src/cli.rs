@@ -71,6 +71,19 @@ pub enum Command {
     /// Compare the live database with the state its applied migrations build (replayed on a
     /// shadow database): exit 0 when they match, 1 listing what was changed by hand.
     Drift,
+    /// Write schema.sql from the live database (every managed object, proven: loading the file
+    /// into an empty database gives the same schema).
+    Pull(PullArgs),
+}
+
+#[derive(Debug, Clone, PartialEq, Args)]
+pub struct PullArgs {
+    /// Where to write [default: the schema file makemigrations reads].
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace the file when it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Args)]

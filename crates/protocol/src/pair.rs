@@ -237,6 +237,30 @@ fn create_synced(path: &Path, contents: &[u8]) -> Result<(), PairError> {
         .map_err(on(path))
 }
 
+/// Writes one file whole or not at all: staged beside it, synced, then linked into place
+/// (never over an existing file) or, with `replace`, renamed over it.
+pub fn write_one(path: &Path, contents: &[u8], replace: bool) -> Result<(), PairError> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let staged = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let _ = fs::remove_file(&staged);
+    create_synced(&staged, contents)?;
+    let placed = if replace {
+        fs::rename(&staged, path)
+    } else {
+        fs::hard_link(&staged, path)
+    };
+    let _ = fs::remove_file(&staged);
+    placed.map_err(on(path))?;
+    sync_dir(dir)
+}
+
 fn sync_dir(dir: &Path) -> Result<(), PairError> {
     fs::File::open(dir)
         .and_then(|d| d.sync_all())

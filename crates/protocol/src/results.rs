@@ -109,6 +109,13 @@ pub enum Outcome {
     },
     /// `makemigrations --check` found changes (the exit code is 1).
     Changes { schema: FileRef, ops: Vec<String> },
+    /// `pull`: schema.sql from the live database. `text` is set when the receiving side writes
+    /// the file (protocol mode: admin writes it on the host), `None` once it is written.
+    Pulled {
+        file: FileRef,
+        objects: usize,
+        text: Option<String>,
+    },
     /// `drift`: what the live database has that its `applied` migrations do not build (each
     /// op turns the migrations' state into the database's); empty = no drift.
     Drift {
@@ -239,6 +246,11 @@ impl Outcome {
             Outcome::Changes { schema, ops } => {
                 json!({"schema": file(schema), "changes": ops})
             }
+            Outcome::Pulled {
+                file: f,
+                objects,
+                text,
+            } => json!({"file": file(f), "objects": objects, "written": text.is_none()}),
             Outcome::Drift {
                 applied,
                 ops,
@@ -294,6 +306,12 @@ impl Outcome {
                 ops,
                 modified,
             } => drift_text(*applied, ops, modified, names),
+            Outcome::Pulled { file, objects, .. } => vec![
+                Line::Status(format!(
+                    "Wrote the database's schema ({objects} statement(s)), proven: loaded into an empty database it gives the same schema:"
+                )),
+                Line::Data(names.file(file)),
+            ],
             Outcome::Changes { schema, ops } => {
                 let mut out = vec![Line::Status(format!(
                     "{} has changes that no migration captures ({} operation(s)):",

@@ -39,11 +39,15 @@ pub async fn run(
     printer: &Printer,
     mut command: Command,
 ) -> anyhow::Result<ExitCode> {
-    let from = files::mode(
-        settings.files,
-        settings.os_env.get("ADMIN_FILES").map(String::as_str),
-        project,
-    )?;
+    // pull writes a host file whatever the files mode: the text comes back as data.
+    let from = match &command {
+        Command::Pull(_) => FilesFrom::Host,
+        _ => files::mode(
+            settings.files,
+            settings.os_env.get("ADMIN_FILES").map(String::as_str),
+            project,
+        )?,
+    };
     let (reads, schema) = needs_files(&command);
     let schema_arg = match &command {
         Command::Makemigrations(a) => a.schema.clone().map(|p| {
@@ -53,6 +57,7 @@ pub async fn run(
                 .is_some_and(|v| std::path::Path::new(v) == p);
             (p, if by_env { "SCHEMA_FILE" } else { "--schema" })
         }),
+        Command::Pull(a) => a.output.clone().map(|p| (p, "-o")),
         _ => None,
     };
     let host = (from == FilesFrom::Host && reads).then(|| {
@@ -69,6 +74,18 @@ pub async fn run(
     });
     if from == FilesFrom::Image && matches!(&command, Command::Makemigrations(a) if !a.check) {
         return Err(AdminError::ImageMakemigrations.into());
+    }
+    // pull: refused before anything runs when it would overwrite; the path stays on the host.
+    let mut replace = false;
+    if let (Command::Pull(a), Some(h)) = (&mut command, &host) {
+        if h.schema.exists() && !a.force {
+            return Err(AdminError::PullExists {
+                shown: h.schema_shown.clone(),
+            }
+            .into());
+        }
+        replace = a.force;
+        a.output = None;
     }
     let printer = printer.clone().with_names(Arc::new(HostNames {
         files: host.clone(),
@@ -131,6 +148,7 @@ pub async fn run(
         bar: None,
         error: None,
         failed: None,
+        replace,
     };
     let outcome = {
         let mut sink = LineSink::new(
@@ -212,6 +230,8 @@ struct Session<'p> {
     error: Option<Diagnostic>,
     /// A failure of admin's own while handling the stream (writing the pair).
     failed: Option<files::FilesError>,
+    /// `pull --force`: the schema file may be replaced.
+    replace: bool,
 }
 
 impl<'p> Session<'p> {
@@ -234,6 +254,37 @@ impl<'p> Session<'p> {
     }
 
     fn outcome(&mut self, outcome: Outcome) -> std::io::Result<()> {
+        if let (
+            Outcome::Pulled {
+                objects,
+                text: Some(text),
+                ..
+            },
+            Some(host),
+        ) = (&outcome, self.host)
+        {
+            return match protocol::pair::write_one(&host.schema, text.as_bytes(), self.replace) {
+                Ok(()) => {
+                    let name = host
+                        .schema
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    self.printer.report(&Outcome::Pulled {
+                        file: FileRef::new(Base::Schema, &name, host.schema_shown.clone()),
+                        objects: *objects,
+                        text: None,
+                    })
+                }
+                Err(e) => {
+                    self.failed = Some(files::FilesError::WriteSchema {
+                        shown: host.schema_shown.clone(),
+                        source: e.source,
+                    });
+                    Ok(())
+                }
+            };
+        }
         let Outcome::Generated {
             version,
             description,

@@ -125,7 +125,7 @@ pub fn schema_input(
 
 /// `schema.sql` beside the migrations folder: `/app/schema.sql` for `/app/migrations` (not
 /// `/app/migrations/../schema.sql`, which messages would show).
-fn beside(dir: &std::path::Path) -> std::path::PathBuf {
+pub fn beside(dir: &std::path::Path) -> std::path::PathBuf {
     match dir.components().next_back() {
         Some(std::path::Component::Normal(_)) => dir
             .parent()

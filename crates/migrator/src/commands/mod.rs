@@ -7,6 +7,7 @@ pub mod drift;
 pub mod history;
 pub mod makemigrations;
 pub mod migrate;
+pub mod pull;
 pub mod repair;
 pub mod sqlmigrate;
 pub mod stamp;

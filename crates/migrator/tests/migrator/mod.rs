@@ -13,6 +13,7 @@ mod leftovers;
 mod makemigrations;
 mod pairs;
 mod preflight;
+mod pull;
 mod safety;
 mod shadow_cleanup;
 mod snapshots;
