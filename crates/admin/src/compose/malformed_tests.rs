@@ -176,6 +176,7 @@ fn wrong_types_everywhere_name_the_position() {
         "services:\n  api:\n    image: !!int x\n",
         "a: 1\n---\nb: 2\n",
         "services:\n  api: &a\n    image: *a\n",
+        "x: &a [*a]\nservices: {}\n",
         "services:\n  api:\n    <<: 5\n",
         "services:\n  api:\n    <<: [1, 2]\n",
         "services:\n  api:\n    image: ${BAD NAME}\n",
@@ -226,7 +227,7 @@ fn alias_bombs_and_huge_documents_are_bounded() {
         "[".repeat(5000),
         "]".repeat(5000)
     );
-    for text in [bomb, merge, deep] {
+    for (text, bounded) in [(bomb, true), (merge, true), (deep, false)] {
         let start = std::time::Instant::now();
         let (e, file) = resolve_err(&text, "");
         assert!(
@@ -235,6 +236,9 @@ fn alias_bombs_and_huge_documents_are_bounded() {
             start.elapsed()
         );
         assert_compose_error(&e, &file, None, &text[..60.min(text.len())]);
+        if bounded {
+            assert!(e.contains("expands to too much data"), "{e}");
+        }
     }
 }
 
