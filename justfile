@@ -21,6 +21,14 @@ test: lint
 corpus:
     cargo test -p migrator --locked --test integration corpus::real_world -- --nocapture
 
+# Malformed input through both binaries (Compose/.env incl. alias bombs, file names, NUL /
+# invalid UTF-8 / 10 MB migrations, database URLs, bundles): no panic, no hang, no exit 0,
+# nothing written on refusal, a message naming the file/line/variable; counts + exit codes.
+[group('check')]
+malformed:
+    cargo build --locked -p admin -p migrator
+    scripts/malformed.py --bin-dir target/debug
+
 # Formatting and clippy, warnings are errors.
 [group('check')]
 lint:

@@ -119,8 +119,11 @@ class Suite:
         self.hangs = 0
         self.leaks = 0
 
-    def run(self, category, label, argv, cwd, env, names, folder=None, db_check=None):
-        """Runs one invalid input; `names` is a regex the output must match."""
+    def run(self, category, label, argv, cwd, env, names, folder=None, db_check=None,
+            invalid=True):
+        """Runs one input; `names` is a regex the output must match. `invalid=False` for
+        generated input that may happen to be valid (random YAML) or that the documented
+        rules accept (sqlx's file naming): then only panics, hangs and leaks count."""
         before = snapshot(folder or cwd)
         start = time.monotonic()
         try:
@@ -142,13 +145,13 @@ class Suite:
         if "panicked at" in out or "RUST_BACKTRACE" in out:
             self.panics += 1
             problems.append("panic")
-        if code == 0:
+        if invalid and code == 0:
             problems.append("exit 0 on invalid input")
-        if names and not re.search(names, out):
+        if invalid and names and not re.search(names, out):
             problems.append(f"message does not name /{names}/")
-        if snapshot(folder or cwd) != before:
+        if invalid and snapshot(folder or cwd) != before:
             problems.append("files changed on refusal")
-        if db_check is not None:
+        if invalid and db_check is not None:
             changed = db_check()
             if changed:
                 problems.append(changed)
@@ -235,7 +238,8 @@ def compose_suite(suite, admin, rng):
             # A random file may happen to be valid: then Docker is what fails (exit 11).
             names = r"(compose\.yaml|\.env)(:\d+(:\d+)?)?|service|DOCKER_HOST" if random_case \
                 else r"compose\.yaml:\d+:\d+|\.env:\d+|service|x-admin"
-            suite.run("compose/.env", label, [admin, "db", "env_check"], d, env, names)
+            suite.run("compose/.env" if not random_case else "random YAML", label,
+                      [admin, "db", "env_check"], d, env, names, invalid=not random_case)
 
 
 def clean_env():
@@ -248,21 +252,24 @@ def clean_env():
 
 def migration_suite(suite, migrator, cluster, rng):
     ok_up = ("1_base.up.sql", b"CREATE TABLE base (x int);\n")
+    # (label, name, invalid): sqlx's naming rules accept an empty description, a negative
+    # version, any bytes in the description and ignore other suffixes (the migrator keeps
+    # sqlx's rules so both agree on the same folder): those are run for panics/hangs only.
     name_cases = [
-        ("no version", "abc_x.up.sql"),
-        ("empty description", "2_.up.sql"),
-        ("version overflow", "99999999999999999999_x.up.sql"),
-        ("negative version", "-2_x.up.sql"),
-        ("down without up", "2_x.down.sql"),
-        ("duplicate version", "1_other.up.sql"),
-        ("newline in name", "2_a\nb.up.sql"),
-        ("not UTF-8 name", b"2_\xff.up.sql"),
-        ("space in version", "2 _x.up.sql"),
-        ("unknown suffix", "2_x.up.sqlx"),
+        ("no version", "abc_x.up.sql", True),
+        ("version overflow", "99999999999999999999_x.up.sql", True),
+        ("down without up", "2_x.down.sql", True),
+        ("duplicate version", "1_other.up.sql", True),
+        ("space in version", "2 _x.up.sql", True),
+        ("empty description (sqlx accepts)", "2_.up.sql", False),
+        ("negative version (sqlx accepts)", "-2_x.up.sql", False),
+        ("newline in name (sqlx accepts)", "2_a\nb.up.sql", False),
+        ("not UTF-8 name (sqlx accepts)", b"2_\xff.up.sql", False),
+        ("unknown suffix (sqlx ignores)", "2_x.up.sqlx", False),
     ]
-    for label, name in name_cases:
+    for label, name, invalid in name_cases:
         migration_case(suite, migrator, cluster, "file names", label,
-                       [ok_up, (name, b"SELECT 1;\n")], r"\.sql|migrations")
+                       [ok_up, (name, b"SELECT 1;\n")], r"\.sql|migrations", invalid=invalid)
     content_cases = [
         ("NUL byte", b"SELECT 1;\nSELECT 'a\x00b';\n", r"2_bad\.up\.sql:2:\d+"),
         ("NUL first", b"\x00", r"2_bad\.up\.sql:1:1"),
@@ -282,14 +289,14 @@ def migration_suite(suite, migrator, cluster, rng):
     ]
     for label, body, names in content_cases:
         migration_case(suite, migrator, cluster, "contents", label,
-                       [ok_up, ("2_bad.up.sql", body)], names)
+                       [("2_bad.up.sql", body)], names)
     for i in range(10):
         body = bytes(rng.randrange(256) for _ in range(rng.randint(1, 4000))) + b"\x00"
         migration_case(suite, migrator, cluster, "contents", f"random bytes {i}",
-                       [ok_up, ("2_bad.up.sql", body)], r"2_bad\.up\.sql")
+                       [("2_bad.up.sql", body)], r"2_bad\.up\.sql")
 
 
-def migration_case(suite, migrator, cluster, category, label, files, names):
+def migration_case(suite, migrator, cluster, category, label, files, names, invalid=True):
     db, url = cluster.create_db()
     with tempfile.TemporaryDirectory() as d:
         mig = os.path.join(d, "migrations")
@@ -303,11 +310,18 @@ def migration_case(suite, migrator, cluster, category, label, files, names):
         env["MIGRATIONS_DIR"] = mig
 
         def db_unchanged():
-            tables = cluster.psql(db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
-            return None if tables == "0" else f"{tables} table(s) created on refusal"
+            # The bookkeeping table may be created (empty) before the check; nothing else.
+            tables = cluster.psql(db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
+                                      "AND tablename <> '_sqlx_migrations'")
+            rows = "0"
+            if cluster.psql(db, "SELECT to_regclass('_sqlx_migrations') IS NOT NULL") == "t":
+                rows = cluster.psql(db, "SELECT count(*) FROM _sqlx_migrations")
+            if tables != "0" or rows != "0":
+                return f"{tables} table(s), {rows} migration row(s) left on refusal"
+            return None
 
         suite.run(category, label, [migrator, "migrate"], d, env, names, folder=d,
-                  db_check=db_unchanged)
+                  db_check=db_unchanged, invalid=invalid)
 
 
 def url_suite(suite, migrator, cluster):
@@ -328,7 +342,7 @@ def url_suite(suite, migrator, cluster):
         ("other scheme", f"mysql://u:{SECRET}@127.0.0.1/db"),
         ("raw @ and / in password", f"postgres://u:{SECRET}@/x@127.0.0.1:1/db"),
         ("unicode host", f"postgres://u:{SECRET}@hôst.invalid/db"),
-        ("1 MB URL", f"postgres://u:{SECRET}@127.0.0.1:1/" + "d" * (1024 * 1024)),
+        ("100 KB URL", f"postgres://u:{SECRET}@127.0.0.1:1/" + "d" * (100 * 1024)),
         ("NUL in URL", None),
         ("bad sslmode", f"postgres://u:{SECRET}@127.0.0.1:{port}/db?sslmode=sometimes"),
     ]
@@ -345,6 +359,71 @@ def url_suite(suite, migrator, cluster):
                 argv = [migrator, "history", "-v"]
             suite.run("database URLs", label, argv, d, env,
                       r"DATABASE_URL|database|connect|URL|postgres|host")
+
+
+def bundle_suite(suite, migrator, cluster):
+    """Malformed file bundles (admin's side of the exchange) on the migrator's stdin."""
+    import base64
+    import json
+
+    def b64(data):
+        return base64.b64encode(data).decode()
+
+    def bundle(files, version=1, extra=None):
+        doc = {"version": version, "migrations_dir": "migrations",
+               "migrations": [{"name": n, "bytes": b} for n, b in files]}
+        doc.update(extra or {})
+        return json.dumps(doc).encode()
+
+    cases = [
+        ("empty stdin", b""),
+        ("not JSON", b"{not json"),
+        ("JSON array", b"[]"),
+        ("other version", bundle([], version=99)),
+        ("bad base64", bundle([("1_a.up.sql", "!!!")])),
+        ("NUL in a file", bundle([("1_a.up.sql", b64(b"SELECT '\x00';"))])),
+        ("invalid UTF-8 file", bundle([("1_a.up.sql", b64(b"SELECT '\xff';"))])),
+        ("path in a name", bundle([("../1_a.up.sql", b64(b"SELECT 1;"))])),
+        ("bad file name", bundle([("x_a.up.sql", b64(b"SELECT 1;"))])),
+        ("duplicate names", bundle([("1_a.up.sql", b64(b"SELECT 1;"))] * 2)),
+        ("missing fields", b'{"version": 1}'),
+        ("NUL in a file name", bundle([("1_a\x00.up.sql", b64(b"SELECT 1;"))])),
+    ]
+    for label, data in cases:
+        db, url = cluster.create_db()
+        with tempfile.TemporaryDirectory() as d:
+            env = clean_env()
+            env["DATABASE_URL"] = url
+            before = snapshot(d)
+            start = time.monotonic()
+            try:
+                p = subprocess.run([migrator, "--bundle", "--protocol", "migrate"], cwd=d, env=env,
+                                   input=data, capture_output=True, timeout=LIMIT)
+            except subprocess.TimeoutExpired:
+                suite.hangs += 1
+                suite.violations.append(f"[bundles] {label}: hang")
+                continue
+            out = p.stdout.decode("utf-8", "replace") + p.stderr.decode("utf-8", "replace")
+            suite.counts["bundles"] += 1
+            suite.codes["bundles"][p.returncode] += 1
+            problems = []
+            if "panicked at" in out:
+                suite.panics += 1
+                problems.append("panic")
+            if p.returncode <= 0:
+                problems.append(f"exit {p.returncode} on invalid input")
+            if not re.search(r"bundle|1_a\.up\.sql|x_a|\.\./|version|file", out):
+                problems.append("message names no file")
+            if snapshot(d) != before:
+                problems.append("files changed on refusal")
+            if cluster.psql(db, "SELECT to_regclass('_sqlx_migrations') IS NOT NULL") == "t" and \
+                    cluster.psql(db, "SELECT count(*) FROM _sqlx_migrations") != "0":
+                problems.append("migration row written")
+            if time.monotonic() - start > LIMIT:
+                problems.append("slow")
+            if problems:
+                suite.violations.append(f"[bundles] {label}: exit {p.returncode}: "
+                                        f"{', '.join(problems)}\n    {out.strip()[:300]}")
 
 
 def main():
@@ -365,6 +444,7 @@ def main():
     try:
         migration_suite(suite, migrator, cluster, rng)
         url_suite(suite, migrator, cluster)
+        bundle_suite(suite, migrator, cluster)
     finally:
         cluster.stop()
     total = sum(suite.counts.values())

@@ -66,7 +66,16 @@ impl Db {
             message: redact::scrub(&message, &secrets),
         };
         let options = PgConnectOptions::from_str(url)
-            .map_err(|e| connect_err(format!("invalid URL: {e}")))?
+            .map_err(|e| {
+                connect_err(if url.contains("://") {
+                    format!("invalid URL: {e}")
+                } else {
+                    "not a URL: write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE \
+                     (key/value connection strings such as `host=… password=…` are not \
+                     supported)"
+                        .to_owned()
+                })
+            })?
             .application_name("migrator");
         let conn = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
             .await

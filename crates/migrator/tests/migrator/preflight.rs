@@ -281,5 +281,8 @@ async fn connection_errors_name_no_source_line() {
         for needle in [" at line ", ".c:", "routine"] {
             assert!(!out.stderr.contains(needle), "{url}: {}", out.stderr);
         }
+        if !url.contains("://") {
+            out.stderr_has("not a URL: write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE");
+        }
     }
 }
