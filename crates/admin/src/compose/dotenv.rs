@@ -108,6 +108,13 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The 1-based column (in characters) of the current position.
+    fn column(&self) -> usize {
+        let before = &self.text[..self.pos];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        before[line_start..].chars().count() + 1
+    }
+
     fn rest(&self) -> &'a str {
         let text: &'a str = self.text;
         &text[self.pos..]
@@ -175,11 +182,19 @@ impl<'a> Parser<'a> {
                 }
                 return Ok(Some((line, key, Raw::Inherit)));
             }
+            // The would-be name is not quoted: a line that is not `KEY=value` may be a value
+            // (a password pasted on a line of its own, the rest of a broken quoted value).
             Some(c) => {
                 let what = if key.is_empty() {
-                    format!("unexpected character {c:?} at the start of a variable name")
+                    format!(
+                        "unexpected character {c:?} at column {} (a line must start with a variable name)",
+                        self.column()
+                    )
                 } else {
-                    format!("unexpected character {c:?} in variable name {key}")
+                    format!(
+                        "unexpected character {c:?} at column {} (variable names are letters, digits, `_`, `.` and `-`, followed by `=`)",
+                        self.column()
+                    )
                 };
                 return Err(self.error_at(line, what));
             }

@@ -252,6 +252,8 @@ fn dotenv_errors_name_file_and_line_and_never_the_value() {
         (format!("B {SECRET}\n"), 1),
         (format!("B=${{NEED:?{SECRET}}}\n"), 1),
         ("=x\n".to_owned(), 1),
+        // A password pasted on a line of its own is not quoted as a "variable name".
+        (format!("A=1\n{SECRET}\n"), 2),
         ("\u{feff}A=1\n B\u{feff}=2\n".to_owned(), 2),
     ] {
         let tmp = match tempfile::tempdir() {

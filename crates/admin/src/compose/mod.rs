@@ -15,6 +15,8 @@ mod project;
 mod tree;
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod malformed_tests;
 #[cfg(test)]
 mod test_support;
