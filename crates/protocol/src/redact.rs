@@ -21,11 +21,14 @@ pub fn is_secret_key(key: &str) -> bool {
 /// parameters named like a password, key/value DSN). Works on strings that are not valid
 /// URLs too; over-masking is fine, leaking is not.
 pub fn mask_url(url: &str) -> String {
-    match url.find("://") {
+    let masked = match url.find("://") {
         Some(scheme_end) => mask_uri(url, scheme_end),
         None if url.contains('=') => mask_dsn(url),
-        None => url.to_string(),
-    }
+        None => return url.to_string(),
+    };
+    // Whatever another reading of a malformed string would take for a password (a `?` inside
+    // the userinfo starts a query for the URL parser) is gone too.
+    scrub(&masked, &secrets_of(url))
 }
 
 /// Every secret value in a connection string (URL userinfo password, password-like query
@@ -47,12 +50,17 @@ pub fn secrets_of(url: &str) -> Vec<String> {
                 push(password.to_string());
                 push(percent_decode(password));
             }
-            if let Some((start, end)) = query_range(rest) {
-                for (key, value) in query_pairs(&rest[start..end]) {
-                    if is_secret_key(&percent_decode(key)) {
-                        push(value.to_string());
-                        push(percent_decode(value));
-                        push(percent_decode(&value.replace('+', " ")));
+            // The query as shown (after the userinfo) and as a URL parser may read it (from
+            // the first `?`, even inside what looks like a userinfo).
+            let after_userinfo = split_userinfo(rest).map_or(0, |(_, at)| at);
+            for part in [rest, &rest[after_userinfo..]] {
+                if let Some((start, end)) = query_range(part) {
+                    for (key, value) in query_pairs(&part[start..end]) {
+                        if is_secret_key(&percent_decode(key)) {
+                            push(value.to_string());
+                            push(percent_decode(value));
+                            push(percent_decode(&value.replace('+', " ")));
+                        }
                     }
                 }
             }

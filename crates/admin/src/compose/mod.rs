@@ -218,6 +218,23 @@ pub(crate) fn read_text(path: &std::path::Path) -> Result<String, ComposeError> 
     })
 }
 
+/// One Compose file's text read as `resolve` reads it (YAML with positions, then the fields
+/// admin uses), without interpolation. For the fuzz targets (`just fuzz`).
+#[doc(hidden)]
+pub fn parse_file_text(file: &std::path::Path, text: &str) -> Result<(), ComposeError> {
+    tree::parse(file, text).and_then(|t| model::FileModel::from_tree(file, &t).map(|_| ()))
+}
+
+/// One `.env` file's text, interpolated from `env`. For the fuzz targets (`just fuzz`).
+#[doc(hidden)]
+pub fn parse_env_text(
+    file: &std::path::Path,
+    text: &str,
+    env: &EnvMap,
+) -> Result<EnvMap, ComposeError> {
+    dotenv::parse(file, text, env)
+}
+
 fn list_or_none(items: &[String]) -> String {
     if items.is_empty() {
         "none".to_owned()
