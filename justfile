@@ -21,6 +21,20 @@ test: lint
 corpus:
     cargo test -p migrator --locked --test integration corpus::real_world -- --nocapture
 
+# Malformed input through both binaries (Compose/.env incl. alias bombs, file names, NUL /
+# invalid UTF-8 / 10 MB migrations, database URLs, bundles): no panic, no hang, no exit 0,
+# nothing written on refusal, a message naming the file/line/variable; counts + exit codes.
+[group('check')]
+malformed:
+    cargo build --locked -p admin -p migrator
+    scripts/malformed.py --bin-dir target/debug
+
+# Coverage-guided fuzzing (cargo-fuzz on nightly: `cargo install cargo-fuzz`) of the Compose,
+# .env and interpolation parsers and of URL/DSN masking, SECS seconds per target.
+[group('check')]
+fuzz SECS="60":
+    cd fuzz && for t in compose_yaml dotenv interpolate mask_url; do cargo +nightly fuzz run "$t" -- -max_total_time={{SECS}} -rss_limit_mb=2048 -timeout=10; done
+
 # Formatting and clippy, warnings are errors.
 [group('check')]
 lint:

@@ -6,12 +6,13 @@
     reason = "tests read their own environment"
 )]
 
+mod canary;
 mod crate_graph;
 mod docker_exec;
 mod e2e;
 mod engines;
 
-pub use testkit::{Out, Run, wait};
+pub use testkit::{Out, Run, figures, wait};
 
 /// The repository root (docker/, compose/, .env.example, schema.sql live there).
 pub fn repo_root() -> std::path::PathBuf {

@@ -43,21 +43,39 @@ pub struct Db {
 const LOCK_POLL: Duration = Duration::from_millis(200);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Every secret of a connection string, plus PGPASSWORD.
+pub fn secrets(url: &str, pgpassword: Option<&str>) -> Vec<String> {
+    let mut secrets = redact::secrets_of(url);
+    secrets.extend(pgpassword.map(str::to_owned));
+    secrets
+}
+
 /// The sqlx lock key: `0x3d32ad9e * crc32(database name)`.
 pub fn lock_key(database: &str) -> i64 {
     0x3d32ad9e_i64 * i64::from(crc32fast::hash(database.as_bytes()))
 }
 
 impl Db {
-    pub async fn connect(url: &str) -> Result<Db, MigratorError> {
+    /// Connects to `url` (any form: URL, key/value DSN); `pgpassword` is PGPASSWORD, which
+    /// the driver may use, scrubbed from messages like the URL's own secrets.
+    pub async fn connect(url: &str, pgpassword: Option<&str>) -> Result<Db, MigratorError> {
         let masked_url = redact::mask_url(url);
-        let secrets: Vec<String> = redact::url_password(url).into_iter().collect();
+        let secrets = secrets(url, pgpassword);
         let connect_err = |message: String| MigratorError::Connect {
             url: masked_url.clone(),
             message: redact::scrub(&message, &secrets),
         };
         let options = PgConnectOptions::from_str(url)
-            .map_err(|e| connect_err(format!("invalid URL: {e}")))?
+            .map_err(|e| {
+                connect_err(if url.contains("://") {
+                    format!("invalid URL: {e}")
+                } else {
+                    "not a URL: write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE \
+                     (key/value connection strings such as `host=… password=…` are not \
+                     supported)"
+                        .to_owned()
+                })
+            })?
             .application_name("migrator");
         let conn = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
             .await

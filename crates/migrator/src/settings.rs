@@ -17,6 +17,9 @@ pub struct ProcessEnv {
     pub shadow_database_url: Result<Option<String>, ()>,
     /// `SCHEMA_FILE` as set, to tell whether `--schema` came from it.
     pub schema_file: Option<OsString>,
+    /// `PGPASSWORD` (a secret: never printed), which the driver uses when the URL has no
+    /// password; only read to scrub it from messages.
+    pub pgpassword: Option<String>,
 }
 
 impl ProcessEnv {
@@ -34,6 +37,7 @@ impl ProcessEnv {
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             shadow_database_url: shadow,
             schema_file: std::env::var_os("SCHEMA_FILE"),
+            pgpassword: std::env::var("PGPASSWORD").ok().filter(|p| !p.is_empty()),
         }
     }
 }
@@ -51,6 +55,8 @@ pub struct Settings {
     pub migrations_dir: PathBuf,
     pub format: Format,
     pub verbosity: u8,
+    /// `PGPASSWORD` (a secret), to scrub from messages.
+    pub pgpassword: Option<String>,
 }
 
 impl Settings {
@@ -71,6 +77,7 @@ impl Settings {
             migrations_dir: dir.unwrap_or_else(|| PathBuf::from("./migrations")),
             format: cli.format,
             verbosity: cli.verbose,
+            pgpassword: env.pgpassword.clone(),
         }
     }
 

@@ -250,11 +250,20 @@ impl Cx<'_> {
             let p = format!("{path}[{i}]");
             out.push(match &item.value {
                 Value::Map(_) => self.long_volume(item, &p)?,
+                // The spec is not quoted: after interpolation it may hold an environment value.
                 Value::Str(s) => short_volume(s).ok_or_else(|| {
                     self.err(
                         item,
                         &p,
-                        format!("invalid volume {s:?} (expected SOURCE:TARGET[:MODE])"),
+                        format!(
+                            "invalid volume: expected [SOURCE:]TARGET[:MODE], found {} `:`-separated part(s){}",
+                            s.split(':').count(),
+                            if s.split(':').any(str::is_empty) {
+                                " with an empty one"
+                            } else {
+                                ""
+                            }
+                        ),
                     )
                 })?,
                 _ => return Err(self.expected(item, &p, "a string or a mapping")),

@@ -20,7 +20,7 @@ pub fn parse(
 ) -> Result<BTreeMap<String, String>, ComposeError> {
     let mut parser = Parser {
         file,
-        text,
+        text: without_bom(text),
         pos: 0,
         line: 1,
     };
@@ -37,11 +37,12 @@ pub fn parse(
                 let mut unset = BTreeSet::new();
                 interpolate(&t, &lookup, &mut unset).map_err(|e| {
                     let message = match e {
-                        TemplateError::Invalid { template, reason } => {
-                            format!("invalid interpolation {template:?} in {key}: {reason}")
+                        TemplateError::Invalid { near, reason } => {
+                            format!("invalid interpolation in the value of {key} at `{near}`: {reason}")
                         }
-                        TemplateError::Required { variable, message } => {
-                            format!("required variable {variable} is missing a value: {message}")
+                        // The text after `:?` is part of the value: not shown.
+                        TemplateError::Required { variable, .. } => {
+                            format!("required variable {variable} is missing a value (in the value of {key})")
                         }
                     };
                     parser.error_at(line, message)
@@ -57,7 +58,7 @@ pub fn parse(
 pub fn keys(file: &Path, text: &str) -> Result<Vec<String>, ComposeError> {
     let mut parser = Parser {
         file,
-        text,
+        text: without_bom(text),
         pos: 0,
         line: 1,
     };
@@ -72,11 +73,14 @@ pub fn keys(file: &Path, text: &str) -> Result<Vec<String>, ComposeError> {
 
 /// Reads the keys of a `.env`-style file such as `.env.example`, in order.
 pub fn read_keys(path: &Path) -> Result<Vec<String>, ComposeError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ComposeError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = super::read_text(path)?;
     keys(path, &text)
+}
+
+/// The text without a leading UTF-8 byte order mark (Compose accepts one, editors on
+/// Windows write it).
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
 enum Raw {
@@ -102,6 +106,13 @@ impl<'a> Parser<'a> {
             line,
             message,
         }
+    }
+
+    /// The 1-based column (in characters) of the current position.
+    fn column(&self) -> usize {
+        let before = &self.text[..self.pos];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        before[line_start..].chars().count() + 1
     }
 
     fn rest(&self) -> &'a str {
@@ -164,15 +175,26 @@ impl<'a> Parser<'a> {
             None | Some('\n' | '\r' | '#') if !key.is_empty() => {
                 let rest = self.take_line().trim();
                 if !rest.is_empty() && !rest.starts_with('#') {
-                    return Err(self.error_at(line, format!("unexpected {rest:?} after {key}")));
+                    return Err(self.error_at(
+                        line,
+                        format!("unexpected text after the variable name {key} (expected `=`)"),
+                    ));
                 }
                 return Ok(Some((line, key, Raw::Inherit)));
             }
+            // The would-be name is not quoted: a line that is not `KEY=value` may be a value
+            // (a password pasted on a line of its own, the rest of a broken quoted value).
             Some(c) => {
                 let what = if key.is_empty() {
-                    format!("unexpected character {c:?} at the start of a variable name")
+                    format!(
+                        "unexpected character {c:?} at column {} (a line must start with a variable name)",
+                        self.column()
+                    )
                 } else {
-                    format!("unexpected character {c:?} in variable name {key}")
+                    format!(
+                        "unexpected character {c:?} at column {} (variable names are letters, digits, `_`, `.` and `-`, followed by `=`)",
+                        self.column()
+                    )
                 };
                 return Err(self.error_at(line, what));
             }
@@ -234,7 +256,7 @@ impl<'a> Parser<'a> {
         if !trailing.is_empty() && !trailing.starts_with('#') {
             return Err(self.error_at(
                 line,
-                format!("unexpected {trailing:?} after the closing quote of {key}"),
+                format!("unexpected text after the closing quote of the value of {key}"),
             ));
         }
         Ok(if q == '\'' {

@@ -10,9 +10,12 @@ use super::tree::{Node, Value};
 /// What went wrong while interpolating one string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TemplateError {
-    /// A malformed `${…}` (bad name, unknown operator, missing `}`).
-    Invalid { template: String, reason: String },
-    /// `${VAR:?msg}` / `${VAR?msg}` with the variable unset (or empty, for `:?`).
+    /// A malformed `${…}` (bad name, unknown operator, missing `}`). `near` is only the
+    /// start of the reference, `${NAME` (or `${` when no name follows): never the rest of the
+    /// text, which may hold a secret (a default URL with its password, a `.env` value).
+    Invalid { near: String, reason: String },
+    /// `${VAR:?msg}` / `${VAR?msg}` with the variable unset (or empty, for `:?`). `message`
+    /// is the text after `?` as written (not interpolated: it could pull in a value).
     Required { variable: String, message: String },
 }
 
@@ -48,9 +51,16 @@ fn is_name_char(c: u8) -> bool {
     c == b'_' || c.is_ascii_alphanumeric()
 }
 
+/// `template` starts with `${`: the error names only `${` and the variable name after it.
 fn invalid(template: &str, reason: &str) -> TemplateError {
+    let name_len = match template.as_bytes().get(2) {
+        Some(&c) if is_name_start(c) => template.get(2..).map_or(0, |rest| {
+            rest.bytes().take_while(|&c| is_name_char(c)).count()
+        }),
+        _ => 0,
+    };
     TemplateError::Invalid {
-        template: template.to_owned(),
+        near: template.get(..2 + name_len).unwrap_or("${").to_owned(),
         reason: reason.to_owned(),
     }
 }
@@ -214,7 +224,7 @@ pub fn interpolate(
                             _ => {
                                 return Err(TemplateError::Required {
                                     variable: name.to_owned(),
-                                    message: interpolate(word, lookup, unset)?,
+                                    message: word.to_owned(),
                                 });
                             }
                         }
@@ -432,6 +442,33 @@ mod tests {
                 "{bad:?} should be invalid"
             );
         }
+    }
+
+    #[test]
+    fn errors_never_quote_the_text_around_the_variable() {
+        let secret = "Canary-9f3e%21pw";
+        for (bad, near) in [
+            (format!("${{X:-postgres://app:{secret}@db/app"), "${X"),
+            (format!("{secret}${{"), "${"),
+            (format!("${{X {secret}}}"), "${X"),
+            (format!("${{1{secret}}}"), "${"),
+        ] {
+            match run(&bad, &[("X", secret)]).0 {
+                Err(TemplateError::Invalid { near: got, reason }) => {
+                    assert_eq!(got, near, "{bad}");
+                    assert!(!reason.contains("Canary"), "{bad}: {reason}");
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        // The `:?` message is shown as written: a variable in it is not expanded.
+        assert_eq!(
+            run("${NEED:?see $SECRET}", &[("SECRET", secret)]).0,
+            Err(TemplateError::Required {
+                variable: "NEED".to_owned(),
+                message: "see $SECRET".to_owned()
+            })
+        );
     }
 
     #[test]

@@ -18,6 +18,10 @@ mod runenv;
 mod tree;
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
+mod malformed_tests;
+#[cfg(test)]
 mod test_support;
 #[cfg(test)]
 mod tests;
@@ -71,6 +75,16 @@ pub enum ComposeError {
     },
 
     #[error(
+        "{}:{line}:{col}: the file is not UTF-8 text (Compose and .env files must be)\nhint: save {} as UTF-8, e.g. iconv -f LATIN1 -t UTF-8",
+        path.display(), path.display()
+    )]
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+        col: usize,
+    },
+
+    #[error(
         "env file {} (from {origin}) does not exist\nhint: create it (e.g. cp .env.example .env) or pass another one with --env-file FILE",
         path.display()
     )]
@@ -107,29 +121,28 @@ pub enum ComposeError {
     },
 
     #[error(
-        "{}:{line}:{col}: invalid interpolation format for {path}: {template:?}: {reason}\nhint: write a literal `$` as `$$`",
-        file.display()
+        "{}:{line}:{col}: invalid interpolation format for {path} at `{near}`: {reason}\nhint: fix `{near}…` at line {line} of {}; write a literal `$` as `$$`",
+        file.display(), file.display()
     )]
     Interpolation {
         file: PathBuf,
         line: u64,
         col: u64,
         path: String,
-        template: String,
+        /// `${NAME` only: never the value around it.
+        near: String,
         reason: String,
     },
 
     #[error("{0}")]
     RequiredVariable(Box<MissingVariable>),
 
+    /// `what` is `"My App" (from -p)` for a name typed on the command line, only the
+    /// variable's name for one from the environment or `.env` (never its value).
     #[error(
-        "invalid project name {name:?} (from {origin}): it must contain only lowercase letters, digits, `-` and `_`, and start with a letter or digit\nhint: use -p {suggestion}"
+        "invalid project name {what}: it must contain only lowercase letters, digits, `-` and `_`, and start with a letter or digit\nhint: {fix}"
     )]
-    InvalidProjectName {
-        name: String,
-        origin: String,
-        suggestion: String,
-    },
+    InvalidProjectName { what: String, fix: String },
 
     #[error(
         "the project name is empty: the directory name {} has no usable characters\nhint: pass a name with -p NAME, or set `name:` in the Compose file",
@@ -143,16 +156,14 @@ pub enum ComposeError {
     )]
     NoApiService { services: Vec<String> },
 
+    /// `what` quotes the name only when it was typed on the command line (`--service`); a
+    /// name from the environment, `.env` or an interpolated `x-admin` is named by origin.
     #[error(
-        "service {name:?} (from {origin}) is not in the Compose project (services: {})\nhint: use one of the services above, e.g. `admin --service {} …`",
+        "{what} is not in the Compose project (services: {})\nhint: use one of the services above, e.g. `admin --service {} …`",
         list_or_none(services),
         services.first().map(String::as_str).unwrap_or("NAME")
     )]
-    UnknownService {
-        name: String,
-        origin: String,
-        services: Vec<String>,
-    },
+    UnknownService { what: String, services: Vec<String> },
 }
 
 /// `${VAR:?message}` with `VAR` unset (or empty), in a Compose file.
@@ -191,6 +202,45 @@ impl std::fmt::Display for MissingVariable {
             self.env_file.display()
         )
     }
+}
+
+/// A Compose or `.env` file's text; bytes that are not UTF-8 are an error naming where the
+/// first such byte is.
+pub(crate) fn read_text(path: &std::path::Path) -> Result<String, ComposeError> {
+    let bytes = std::fs::read(path).map_err(|source| ComposeError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let col = String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count()
+            + 1;
+        ComposeError::NotUtf8 {
+            path: path.to_path_buf(),
+            line: valid.iter().filter(|&&b| b == b'\n').count() + 1,
+            col,
+        }
+    })
+}
+
+/// One Compose file's text read as `resolve` reads it (YAML with positions, then the fields
+/// admin uses), without interpolation. For the fuzz targets (`just fuzz`).
+#[doc(hidden)]
+pub fn parse_file_text(file: &std::path::Path, text: &str) -> Result<(), ComposeError> {
+    tree::parse(file, text).and_then(|t| model::FileModel::from_tree(file, &t).map(|_| ()))
+}
+
+/// One `.env` file's text, interpolated from `env`. For the fuzz targets (`just fuzz`).
+#[doc(hidden)]
+pub fn parse_env_text(
+    file: &std::path::Path,
+    text: &str,
+    env: &EnvMap,
+) -> Result<EnvMap, ComposeError> {
+    dotenv::parse(file, text, env)
 }
 
 fn list_or_none(items: &[String]) -> String {

@@ -120,10 +120,7 @@ fn non_empty(v: Option<&String>) -> Option<&str> {
 }
 
 pub(super) fn read(path: &Path) -> Result<String, ComposeError> {
-    std::fs::read_to_string(path).map_err(|source| ComposeError::Read {
-        path: path.to_path_buf(),
-        source,
-    })
+    super::read_text(path)
 }
 
 /// The environment for interpolation: the real env plus the env files (real env wins).
@@ -354,12 +351,12 @@ pub(super) fn parent_of(p: &Path) -> PathBuf {
 
 pub(super) fn tree_error(file: &Path, env_file: &Path, e: TreeError) -> ComposeError {
     match e.error {
-        TemplateError::Invalid { template, reason } => ComposeError::Interpolation {
+        TemplateError::Invalid { near, reason } => ComposeError::Interpolation {
             file: file.to_path_buf(),
             line: e.line,
             col: e.col,
             path: e.path,
-            template,
+            near,
             reason,
         },
         TemplateError::Required { variable, message } => {
@@ -389,14 +386,22 @@ fn project_name(
         if let Some(name) = name {
             let normalized = normalize_project_name(name);
             if normalized != name {
-                return Err(ComposeError::InvalidProjectName {
-                    name: name.to_owned(),
-                    origin: origin.to_owned(),
-                    suggestion: if normalized.is_empty() {
-                        "NAME".to_owned()
-                    } else {
-                        normalized
-                    },
+                let suggestion = if normalized.is_empty() {
+                    "NAME".to_owned()
+                } else {
+                    normalized
+                };
+                // A value from the environment or `.env` is never quoted.
+                return Err(if origin == "-p" {
+                    ComposeError::InvalidProjectName {
+                        what: format!("{name:?} (from -p)"),
+                        fix: format!("use -p {suggestion}"),
+                    }
+                } else {
+                    ComposeError::InvalidProjectName {
+                        what: format!("from {origin}"),
+                        fix: format!("change {origin} to such a name, or pass -p NAME"),
+                    }
                 });
             }
             return Ok(name.to_owned());
@@ -439,9 +444,13 @@ fn select_service(
         if services.iter().any(|s| s == name) {
             return Ok(name.to_owned());
         }
+        let what = if origin == "--service" {
+            format!("service {name:?} (from --service)")
+        } else {
+            format!("the service named by {origin}")
+        };
         return Err(ComposeError::UnknownService {
-            name: name.to_owned(),
-            origin: origin.to_owned(),
+            what,
             services: services.to_vec(),
         });
     }

@@ -154,17 +154,51 @@ impl<'de> Visitor<'de> for ValueVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut entries: Vec<(String, Node)> = Vec::new();
         // saphyr has already expanded `<<` (explicit keys win) and rejected duplicates.
-        while let Some(key) = map.next_key::<String>()? {
+        while let Some(Key(key)) = map.next_key::<Key>()? {
             let value = map.next_value::<Node>()?;
-            entries.push((key, value));
+            // A bad key is kept under a name no YAML text can produce and reported by
+            // `parse` where its value is (serde gives the key no location of its own).
+            entries.push((key.unwrap_or_else(|| BAD_KEY.to_owned()), value));
         }
         Ok(Value::Map(entries))
     }
 }
 
+/// The key standing for a null, list or mapping key (`null: x`, `~: x`, `? : x`, `[a]: x`),
+/// which Compose refuses too. NUL cannot appear in YAML text.
+const BAD_KEY: &str = "\0bad key";
+
+/// A mapping key: any scalar as Compose reads it (`1: x` is the key `"1"`), `None` for null,
+/// a list or a mapping.
+struct Key(Option<String>);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Key(Value::deserialize(deserializer)?.scalar_text()))
+    }
+}
+
+/// The position of the value of the first bad key (see [`BAD_KEY`]), depth first.
+fn bad_key(node: &Node) -> Option<Pos> {
+    match &node.value {
+        Value::Map(entries) => entries.iter().find_map(|(k, v)| {
+            if k == BAD_KEY {
+                Some(v.pos)
+            } else {
+                bad_key(v)
+            }
+        }),
+        Value::Seq(items) => items.iter().find_map(bad_key),
+        _ => None,
+    }
+}
+
+/// At most this many YAML events replayed by aliases (`*name`, `<<: *name`) in one file.
+pub const MAX_ALIAS_EVENTS: usize = 100_000;
+
 /// Parses one Compose file's text. An empty document is an empty mapping.
 pub fn parse(file: &Path, text: &str) -> Result<Node, ComposeError> {
-    let options = serde_saphyr::options! {
+    let mut options = serde_saphyr::options! {
         // YAML 1.2 booleans only, like Compose (Go yaml.v3): `yes`, `on`, `y` stay strings.
         strict_booleans: true,
         // `0755` and `1_000` keep their spelling.
@@ -172,10 +206,25 @@ pub fn parse(file: &Path, text: &str) -> Result<Node, ComposeError> {
         underscored_numbers_as_strings: true,
         with_snippet: false,
     };
+    // A Compose file is small: an alias bomb (billion laughs, merge keys over merge keys) is
+    // refused long before it could use much time or memory.
+    options.alias_limits.max_total_replayed_events = MAX_ALIAS_EVENTS;
+    // A leading byte order mark is not content (Compose accepts it).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let parsed: Result<Option<Node>, serde_saphyr::Error> =
         serde_saphyr::from_str_with_options(text, options);
     match parsed {
-        Ok(Some(node)) if node.value != Value::Null => Ok(node),
+        Ok(Some(node)) if node.value != Value::Null => match bad_key(&node) {
+            None => Ok(node),
+            Some(pos) => Err(ComposeError::Yaml {
+                file: file.to_path_buf(),
+                line: pos.line,
+                col: pos.col,
+                message: "a mapping key here is null, a list or a mapping: keys must be text \
+                          (quote it for the text \"null\")"
+                    .to_owned(),
+            }),
+        },
         Ok(_) => Ok(Node {
             value: Value::Map(Vec::new()),
             pos: Pos { line: 1, col: 1 },
@@ -202,9 +251,57 @@ fn yaml_message(err: &serde_saphyr::Error) -> String {
         None => first,
     };
     // Drop advice aimed at programmers using the library.
-    match message.find(", set DuplicateKeyPolicy") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
+    let message = match message.find(", set DuplicateKeyPolicy") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    compose_words(message)
+}
+
+/// Words of the YAML library's implementation that must not reach a Compose user.
+const JARGON: [&str; 10] = [
+    "deserializ",
+    "Option<",
+    "struct",
+    "invalid type",
+    "Vec<",
+    "serde",
+    "visitor",
+    "String",
+    "enum",
+    "i128",
+];
+
+/// The library's message in Compose's words: limits say what was too much, type talk from
+/// serde becomes what the file should contain.
+fn compose_words(message: &str) -> String {
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("recursive") {
+        return "an alias refers to the anchor it is part of (`&a [*a]`): the value would be \
+                infinite"
+            .to_owned();
+    }
+    if lower.contains("alias") || lower.contains("budget") || lower.contains("limit") {
+        return format!(
+            "the file expands to too much data: anchors and aliases (`*name`, `<<: *name`) may \
+             expand to at most {MAX_ALIAS_EVENTS} YAML nodes in all (nesting depth and size are \
+             bounded too)"
+        );
+    }
+    if lower.contains("null") && (lower.contains("string") || lower.contains("option<")) {
+        return "null is not allowed here: write a value (quote it for the text \"null\")".into();
+    }
+    strip_jargon(message)
+}
+
+/// Drops a message's serde type names; a message that is nothing but jargon becomes a plain
+/// statement that the YAML does not fit here.
+fn strip_jargon(message: &str) -> String {
+    if JARGON.iter().any(|j| message.contains(j)) {
+        "this YAML value cannot be used here (check its type: text, number, list or mapping)"
+            .to_owned()
+    } else {
+        message.to_owned()
     }
 }
 

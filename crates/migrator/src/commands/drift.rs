@@ -55,14 +55,18 @@ pub async fn run(settings: &Settings, printer: &Printer) -> Result<ExitCode, Mig
             .clone()
             .ok_or(MigratorError::NoDatabaseUrl)?,
     };
-    let built = Shadows::scoped(&url, async |sh: &Shadows| {
-        let tmp = sh.create().await?;
-        let mut conn = sh.connect(&tmp).await?;
-        sh.replay(&mut conn, &applied).await?;
-        let schema = introspect(&mut conn).await?;
-        close(conn).await?;
-        Ok::<_, SchemaError>(schema)
-    })
+    let built = Shadows::scoped(
+        &url,
+        settings.pgpassword.as_deref(),
+        async |sh: &Shadows| {
+            let tmp = sh.create().await?;
+            let mut conn = sh.connect(&tmp).await?;
+            sh.replay(&mut conn, &applied).await?;
+            let schema = introspect(&mut conn).await?;
+            close(conn).await?;
+            Ok::<_, SchemaError>(schema)
+        },
+    )
     .await?;
     let plan = diff(&built, &live, &Renames::default())?;
     let ops: Vec<String> = plan

@@ -218,6 +218,7 @@ async fn generate_and_emit(
         .ok_or(MigratorError::NoDatabaseUrl)?;
     let request = Request {
         url,
+        pgpassword: settings.pgpassword.as_deref(),
         migrations,
         schema_path: shown,
         schema_sql: sql,

@@ -42,7 +42,7 @@ pub async fn connect(settings: &Settings) -> Result<Db, MigratorError> {
         .database_url
         .as_deref()
         .ok_or(MigratorError::NoDatabaseUrl)?;
-    Db::connect(url).await
+    Db::connect(url, settings.pgpassword.as_deref()).await
 }
 
 /// Runs `work` while holding the migration lock; the lock is released on every path.

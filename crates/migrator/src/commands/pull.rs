@@ -61,14 +61,18 @@ pub async fn run(
             .clone()
             .ok_or(MigratorError::NoDatabaseUrl)?,
     };
-    let loaded = Shadows::scoped(&url, async |sh: &Shadows| {
-        let tmp = sh.create().await?;
-        let mut conn = sh.connect(&tmp).await?;
-        sh.sql(&mut conn, &text).await?;
-        let schema = introspect(&mut conn).await?;
-        close(conn).await?;
-        Ok::<_, SchemaError>(schema)
-    })
+    let loaded = Shadows::scoped(
+        &url,
+        settings.pgpassword.as_deref(),
+        async |sh: &Shadows| {
+            let tmp = sh.create().await?;
+            let mut conn = sh.connect(&tmp).await?;
+            sh.sql(&mut conn, &text).await?;
+            let schema = introspect(&mut conn).await?;
+            close(conn).await?;
+            Ok::<_, SchemaError>(schema)
+        },
+    )
     .await?;
     let residual = diff(&loaded, &live, &Renames::default())?;
     if !residual.is_empty() {

@@ -25,6 +25,8 @@ use crate::files::LocalMigration;
 pub struct Request<'a> {
     /// Server for the shadow databases (SHADOW_DATABASE_URL or DATABASE_URL).
     pub url: &'a str,
+    /// PGPASSWORD, scrubbed from messages.
+    pub pgpassword: Option<&'a str>,
     pub migrations: &'a [LocalMigration],
     /// schema.sql as shown in messages, and its text.
     pub schema_path: &'a str,
@@ -281,7 +283,7 @@ async fn verify(
 
 pub async fn generate(req: &Request<'_>) -> Result<Outcome, SchemaError> {
     let renames = renames::parse(req.schema_path, req.schema_sql)?;
-    Shadows::scoped(req.url, async |sh: &Shadows| {
+    Shadows::scoped(req.url, req.pgpassword, async |sh: &Shadows| {
         let start = Instant::now();
         let (cur, desired) = tokio::try_join!(current(sh, req), desired(sh, req))?;
         let replay = start.elapsed();

@@ -57,8 +57,8 @@ pub struct Shadows {
 
 impl Shadows {
     /// Connects to `url` (SHADOW_DATABASE_URL, or else DATABASE_URL).
-    pub async fn open(url: &str) -> Result<Shadows, SchemaError> {
-        let secrets: Vec<String> = redact::url_password(url).into_iter().collect();
+    pub async fn open(url: &str, pgpassword: Option<&str>) -> Result<Shadows, SchemaError> {
+        let secrets = crate::db::secrets(url, pgpassword);
         let err = |m: String| SchemaError::Shadow {
             doing: format!("connecting to {}", redact::mask_url(url)),
             message: redact::scrub(&m, &secrets),
@@ -247,9 +247,10 @@ impl Shadows {
     /// Runs `work`, then drops every temporary database whatever `work` returned.
     pub async fn scoped<T>(
         url: &str,
+        pgpassword: Option<&str>,
         work: impl AsyncFnOnce(&Shadows) -> Result<T, SchemaError>,
     ) -> Result<T, SchemaError> {
-        let shadows = Shadows::open(url).await?;
+        let shadows = Shadows::open(url, pgpassword).await?;
         // Ctrl-C / SIGTERM abandon the work (its connections close) but not the cleanup.
         let result = tokio::select! {
             r = work(&shadows) => r,

@@ -3,6 +3,7 @@
 mod autogen;
 mod autogen_cache;
 mod basics;
+mod canary;
 mod concurrency;
 mod coverage;
 mod downgrade;

@@ -228,3 +228,61 @@ async fn schema_sql_copying_from_the_client_or_with_a_nul_is_refused_not_hung() 
         .stderr_has("NUL byte");
     assert!(p.files().is_empty());
 }
+
+#[tokio::test]
+async fn a_nul_byte_in_a_down_file_or_a_replayed_migration_is_refused_with_its_position() {
+    let p = Project::new().await;
+    p.add(1, "a", "CREATE TABLE a ();", Some("DROP TABLE a;"));
+    p.add(2, "b", "CREATE TABLE b ();", Some("DROP TABLE b;\n\n  \0"));
+    p.migrator().arg("migrate").run_within(LIMIT).ok();
+    // downgrade checks the down file before reverting anything.
+    let out = p.migrator().arg("downgrade").run_within(LIMIT);
+    out.code(7)
+        .stderr_has("2_b.down.sql:3:3 is refused")
+        .stderr_has("NUL byte");
+    assert!(!out.stderr.contains("08P01"), "{}", out.stderr);
+    assert_eq!(p.recorded().await, vec![1, 2], "nothing reverted");
+    assert!(p.table_exists("b").await);
+    // makemigrations replays the migrations on a shadow database: the same check first.
+    p.add(3, "c", "\0", None);
+    schema(&p, "CREATE TABLE a ();\nCREATE TABLE b ();\n");
+    let out = p
+        .migrator()
+        .args(["makemigrations", "--check"])
+        .run_within(LIMIT);
+    out.code(7)
+        .stderr_has("3_c.up.sql:1:1 is refused")
+        .stderr_has("NUL byte");
+    assert!(!out.stderr.contains("08P01"), "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn connection_errors_name_no_source_line() {
+    let cluster = pg::cluster();
+    let p = Project::new().await;
+    for url in [
+        // Nothing listens there.
+        "postgres://u:pw@127.0.0.1:1/db".to_owned(),
+        // TLS demanded from a server without it.
+        format!(
+            "postgres://postgres:wrong@{}:{}/postgres?sslmode=require",
+            cluster.host, cluster.port
+        ),
+        // Not a URL.
+        format!("host={} port={} user=postgres", cluster.host, cluster.port),
+        format!("postgres://u:pw@{}:notaport/db", cluster.host),
+    ] {
+        let out = p
+            .migrator()
+            .env("DATABASE_URL", &url)
+            .args(["history", "-v"])
+            .run_within(LIMIT);
+        out.code(3);
+        for needle in [" at line ", ".c:", "routine"] {
+            assert!(!out.stderr.contains(needle), "{url}: {}", out.stderr);
+        }
+        if !url.contains("://") {
+            out.stderr_has("not a URL: write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE");
+        }
+    }
+}

@@ -20,26 +20,27 @@ async fn pull_writes_a_proven_deterministic_schema_file() {
     );
     p.migrator().arg("migrate").run().ok();
     let out_file = p.migrations().join("../pulled.sql");
-    let first = p
-        .migrator()
-        .args(["pull", "-o"])
-        .arg(&out_file)
-        .run();
+    let first = p.migrator().args(["pull", "-o"]).arg(&out_file).run();
     first.ok().stderr_has("proven").stdout_has("pulled.sql");
     let bytes = std::fs::read(&out_file).unwrap_or_default();
     let text = String::from_utf8_lossy(&bytes).into_owned();
-    for needle in ["CREATE TYPE", "items", "tags_label", "item_label", "open_items"] {
+    for needle in [
+        "CREATE TYPE",
+        "items",
+        "tags_label",
+        "item_label",
+        "open_items",
+    ] {
         assert!(text.contains(needle), "{needle} missing:\n{text}");
     }
     assert!(!text.contains("_sqlx_migrations"), "{text}");
 
     // Never over an existing file without --force; nothing changed then.
-    let again = p
-        .migrator()
-        .args(["pull", "-o"])
-        .arg(&out_file)
-        .run();
-    again.code(7).stderr_has("exists; nothing was written").stderr_has("--force");
+    let again = p.migrator().args(["pull", "-o"]).arg(&out_file).run();
+    again
+        .code(7)
+        .stderr_has("exists; nothing was written")
+        .stderr_has("--force");
     // Deterministic: --force writes the same bytes.
     p.migrator()
         .args(["pull", "--force", "-o"])

@@ -33,6 +33,7 @@ pub async fn generate_pair(
     let url = pg::cluster().url("postgres");
     let request = Request {
         url: &url,
+        pgpassword: None,
         migrations: &migrations,
         schema_path: "after.sql",
         schema_sql: schema,
