@@ -51,9 +51,6 @@ pub async fn run(
     let mut db = commands::connect(settings).await?;
     let live = introspect(db.conn()).await?;
     db.close().await?;
-    let plan = diff(&Schema::default(), &live, &Renames::default())?;
-    let statements = plan.ops.iter().filter(|o| o.up.is_some()).count();
-    let text = format!("{HEADER}{}", plan.up_sql());
     let url = match &settings.shadow_database_url {
         Ok(Some(u)) => u.clone(),
         _ => settings
@@ -61,20 +58,26 @@ pub async fn run(
             .clone()
             .ok_or(MigratorError::NoDatabaseUrl)?,
     };
-    let loaded = Shadows::scoped(
+    // A new database is the starting point (it has `public` and its default privileges):
+    // the file is the diff from it to the live schema, then loaded into it for the proof.
+    let (text, statements, residual) = Shadows::scoped(
         &url,
         settings.pgpassword.as_deref(),
         async |sh: &Shadows| {
             let tmp = sh.create().await?;
             let mut conn = sh.connect(&tmp).await?;
+            let blank: Schema = introspect(&mut conn).await?;
+            let plan = diff(&blank, &live, &Renames::default())?;
+            let statements = plan.ops.iter().filter(|o| o.up.is_some()).count();
+            let text = format!("{HEADER}{}", plan.up_sql());
             sh.sql(&mut conn, &text).await?;
-            let schema = introspect(&mut conn).await?;
+            let loaded = introspect(&mut conn).await?;
             close(conn).await?;
-            Ok::<_, SchemaError>(schema)
+            let residual = diff(&loaded, &live, &Renames::default())?;
+            Ok::<_, SchemaError>((text, statements, residual))
         },
     )
     .await?;
-    let residual = diff(&loaded, &live, &Renames::default())?;
     if !residual.is_empty() {
         return Err(MigratorError::PullProof {
             residual: residual
