@@ -339,7 +339,7 @@ fn history_text(rows: &[HistoryRow], dir: &FileRef, names: &dyn Names) -> Vec<Li
     for l in rows {
         let duration = l.duration_ms.map(human_ms).unwrap_or_else(|| "-".into());
         let duration = match l.current {
-            true => format!("{duration:<8}  {CURRENT_MARK}"),
+            true => format!("{duration}  {CURRENT_MARK}"),
             false => duration,
         };
         out.push(Line::Data(format!(
@@ -410,7 +410,7 @@ fn plan_listing(up: bool, steps: &[Planned], names: &dyn Names) -> Vec<Line> {
         .clamp(11, 50);
     let mut out = vec![
         Line::Status(format!(
-            "Plan: {} migration(s) would be {verb}, in this order; nothing was run (--dry-run also checks every script and takes the lock).",
+            "Plan: {} migration(s) would be {verb}, in this order; nothing was run (--dry-run also runs every check of a real run).",
             steps.len()
         )),
         Line::Data(format!(
@@ -569,7 +569,7 @@ mod tests {
         };
         let text = o.text(&MigratorNames);
         assert!(matches!(&text[1], Line::Data(l) if !l.contains(CURRENT_MARK)));
-        assert!(matches!(&text[2], Line::Data(l) if l.ends_with("1 ms      <- current")));
+        assert!(matches!(&text[2], Line::Data(l) if l.ends_with("1 ms  <- current")));
         let v = o.json(&MigratorNames);
         assert_eq!(
             (v[0]["current"].clone(), v[1]["current"].clone()),
