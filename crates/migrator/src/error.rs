@@ -144,6 +144,11 @@ pub enum MigratorError {
         steps: u32,
         applied: usize,
     },
+    /// `migrate +N` with fewer than N pending.
+    TooFewPending {
+        steps: u32,
+        pending: usize,
+    },
     AlreadyApplied {
         version: i64,
     },
@@ -234,6 +239,7 @@ impl MigratorError {
             | UnknownVersion { .. }
             | NoDownFile { .. }
             | TooManySteps { .. }
+            | TooFewPending { .. }
             | AlreadyApplied { .. }
             | NotApplied { .. }
             | Bundle(_) => ExitCode::InvalidInput,
@@ -548,6 +554,18 @@ impl MigratorError {
                 )),
             )
             .hint(p("revert everything with: ").cmd(&["downgrade", "zero"])),
+            TooFewPending { steps, pending: 0 } => d(
+                "too_few_pending",
+                p(format!("cannot apply {steps} migration(s): none is pending")),
+            )
+            .hint(p("see where the database is with: ").cmd(&["history"])),
+            TooFewPending { steps, pending } => d(
+                "too_few_pending",
+                p(format!(
+                    "cannot apply {steps} migration(s): only {pending} migration(s) are pending"
+                )),
+            )
+            .hint(p("apply every pending one with: ").cmd(&["migrate", "head"])),
             AlreadyApplied { version } => d(
                 "already_applied",
                 p(format!("migration {version} is already applied")),

@@ -9,6 +9,8 @@ use super::files::LocalMigration;
 
 pub use protocol::results::State;
 
+use super::cli::MigrateTarget;
+
 /// One line of `history`.
 #[derive(Debug, Clone)]
 pub struct Entry<'a> {
@@ -104,11 +106,31 @@ pub fn check_integrity(
     Ok(())
 }
 
-/// The migrations `migrate [VERSION]` applies, in order.
+/// The migrations `migrate [head | +N | VERSION]` applies, in order.
 pub fn to_apply<'a>(
     entries: &[Entry<'a>],
-    target: Option<i64>,
+    target: Option<MigrateTarget>,
 ) -> Result<Vec<&'a LocalMigration>, MigratorError> {
+    let pending = || {
+        entries
+            .iter()
+            .filter(|e| matches!(e.state, State::Pending | State::OutOfOrder))
+            .filter_map(|e| e.local)
+    };
+    let target = match target {
+        None | Some(MigrateTarget::Head) => None,
+        Some(MigrateTarget::Steps(n)) => {
+            let chosen: Vec<&LocalMigration> = pending().take(n as usize).collect();
+            if chosen.len() < n as usize {
+                return Err(MigratorError::TooFewPending {
+                    steps: n,
+                    pending: chosen.len(),
+                });
+            }
+            return Ok(chosen);
+        }
+        Some(MigrateTarget::Version(v)) => Some(v),
+    };
     if let Some(t) = target {
         match entries.iter().find(|e| e.version == t) {
             None => return Err(MigratorError::UnknownVersion { version: t }),
@@ -133,11 +155,8 @@ pub fn to_apply<'a>(
             Some(_) => {}
         }
     }
-    Ok(entries
-        .iter()
-        .filter(|e| matches!(e.state, State::Pending | State::OutOfOrder))
-        .filter(|e| target.is_none_or(|t| e.version <= t))
-        .filter_map(|e| e.local)
+    Ok(pending()
+        .filter(|m| target.is_none_or(|t| m.version <= t))
         .collect())
 }
 
@@ -296,15 +315,21 @@ mod tests {
                 .map(|v| v.iter().map(|m| m.version).collect())
                 .map_err(|e| e.to_string())
         };
+        use MigrateTarget::*;
         assert_eq!(versions(None), Ok(vec![2, 3, 4]));
-        assert_eq!(versions(Some(3)), Ok(vec![2, 3]));
-        assert!(versions(Some(9)).is_err());
+        assert_eq!(versions(Some(Head)), Ok(vec![2, 3, 4]));
+        assert_eq!(versions(Some(Steps(1))), Ok(vec![2]));
+        assert_eq!(versions(Some(Steps(3))), Ok(vec![2, 3, 4]));
+        assert!(versions(Some(Steps(4))).is_err_and(|e| e.contains("only 3")));
+        assert_eq!(versions(Some(Version(3))), Ok(vec![2, 3]));
+        assert!(versions(Some(Version(9))).is_err());
         // The current version as target: nothing to do, not an error.
-        assert_eq!(versions(Some(1)), Ok(vec![]));
+        assert_eq!(versions(Some(Version(1))), Ok(vec![]));
         let r2 = vec![row(1, "x"), row(2, "x")];
         let h2 = history(&l, &r2);
         assert!(
-            to_apply(&h2, Some(1)).is_err_and(|e| e.to_string().contains("downgrade 1")),
+            to_apply(&h2, Some(MigrateTarget::Version(1)))
+                .is_err_and(|e| e.to_string().contains("downgrade 1")),
             "an older applied target with pending after it points at downgrade"
         );
     }

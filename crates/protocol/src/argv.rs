@@ -102,19 +102,25 @@ pub fn to_argv(cli: &Cli) -> Vec<String> {
             if a.dry_run {
                 argv.push("--dry-run".into());
             }
+            if a.plan {
+                argv.push("--plan".into());
+            }
             if a.allow_out_of_order {
                 argv.push("--allow-out-of-order".into());
             }
             argv.push(format!("--lock-timeout={}", a.lock_timeout));
-            if let Some(v) = a.version {
+            if let Some(t) = a.target {
                 argv.push("--".into());
-                argv.push(v.to_string());
+                argv.push(t.to_string());
             }
         }
         Command::Downgrade(a) => {
             argv.push("downgrade".into());
             if a.dry_run {
                 argv.push("--dry-run".into());
+            }
+            if a.plan {
+                argv.push("--plan".into());
             }
             argv.push(format!("--lock-timeout={}", a.lock_timeout));
             argv.push("--".into());
@@ -158,6 +164,15 @@ mod tests {
     use proptest::prelude::*;
     use std::path::PathBuf;
 
+    /// `--dry-run` and `--plan` (never both: clap refuses the pair).
+    fn arb_checks() -> impl Strategy<Value = (bool, bool)> {
+        prop_oneof![
+            Just((false, false)),
+            Just((true, false)),
+            Just((false, true))
+        ]
+    }
+
     fn arb_command() -> impl Strategy<Value = Command> {
         prop_oneof![
             (
@@ -180,35 +195,43 @@ mod tests {
                     }
                 ),
             (
-                proptest::option::of(0i64..i64::MAX),
-                any::<bool>(),
+                proptest::option::of(prop_oneof![
+                    Just(MigrateTarget::Head),
+                    (1u32..=u32::MAX).prop_map(MigrateTarget::Steps),
+                    (0i64..i64::MAX).prop_map(MigrateTarget::Version)
+                ]),
+                arb_checks(),
                 any::<bool>(),
                 0u64..100_000
             )
-                .prop_map(|(version, dry_run, allow_out_of_order, lock_timeout)| {
-                    Command::Migrate(MigrateArgs {
-                        version,
-                        dry_run,
-                        allow_out_of_order,
-                        lock_timeout,
-                    })
-                }),
+                .prop_map(
+                    |(target, (dry_run, plan), allow_out_of_order, lock_timeout)| {
+                        Command::Migrate(MigrateArgs {
+                            target,
+                            dry_run,
+                            plan,
+                            allow_out_of_order,
+                            lock_timeout,
+                        })
+                    }
+                ),
             (
                 prop_oneof![
-                    (1u32..1000).prop_map(DowngradeTarget::Steps),
+                    (1u32..=u32::MAX).prop_map(DowngradeTarget::Steps),
                     (0i64..i64::MAX).prop_map(DowngradeTarget::Version),
                     Just(DowngradeTarget::Zero)
                 ],
-                any::<bool>(),
+                arb_checks(),
                 0u64..1000
             )
-                .prop_map(|(target, dry_run, lock_timeout)| Command::Downgrade(
-                    DowngradeArgs {
+                .prop_map(
+                    |(target, (dry_run, plan), lock_timeout)| Command::Downgrade(DowngradeArgs {
                         target,
                         dry_run,
+                        plan,
                         lock_timeout
-                    }
-                )),
+                    })
+                ),
             Just(Command::History),
             Just(Command::Current),
             Just(Command::Drift),
@@ -221,6 +244,7 @@ mod tests {
             (
                 prop_oneof![
                     Just(StampTarget::Head),
+                    Just(StampTarget::Base),
                     (0i64..i64::MAX).prop_map(StampTarget::Version)
                 ],
                 0u64..1000
@@ -276,6 +300,41 @@ mod tests {
                 p
             });
             prop_assert_eq!(parsed, Ok(cli));
+        }
+    }
+
+    /// The Alembic/Django forms, each rendered and parsed back (the property test covers the
+    /// rest): `head`, `+N`, `-N`, `base`/`zero`, `--plan`.
+    #[test]
+    fn target_forms_round_trip() {
+        let cases = [
+            (&["migrate", "head"][..], "head"),
+            (&["migrate", "+3", "--plan"], "+3"),
+            (&["migrate", "20260101000000"], "20260101000000"),
+            (&["downgrade", "-2", "--plan"], "-2"),
+            (&["downgrade", "base"], "zero"),
+            (&["downgrade", "zero", "--dry-run"], "zero"),
+            (&["stamp", "base"], "base"),
+            (&["stamp", "zero"], "base"),
+            (&["stamp", "head"], "head"),
+        ];
+        for (args, rendered) in cases {
+            let mut argv = vec!["migrator"];
+            argv.extend(args);
+            let cli = Cli::try_parse_from(&argv).map_err(|e| e.to_string());
+            let Ok(cli) = cli else {
+                panic!("{args:?}: {cli:?}");
+            };
+            let out = to_argv(&cli);
+            assert_eq!(out.last().map(String::as_str), Some(rendered), "{out:?}");
+            assert_eq!(
+                out.contains(&"--plan".to_string()),
+                args.contains(&"--plan")
+            );
+            let mut again = vec!["migrator".to_string()];
+            again.extend(out);
+            let back = Cli::try_parse_from(&again).map_err(|e| e.to_string());
+            assert_eq!(back, Ok(cli), "{args:?}");
         }
     }
 

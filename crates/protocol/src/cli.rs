@@ -1,10 +1,14 @@
 //! `migrator` command line (clap derive, no logic). These types are also the admin→migrator
 //! protocol: [`crate::argv`] turns them back into argv and tests the round trip.
 
+use std::ffi::OsStr;
 use std::fmt;
+use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use clap::builder::TypedValueParser;
+use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand};
 
 use crate::output::Format;
@@ -55,16 +59,18 @@ pub enum Command {
     /// Write a new migration pair (`.up.sql` / `.down.sql`).
     #[command(after_help = SHADOW_HELP)]
     Makemigrations(MakemigrationsArgs),
-    /// Apply pending migrations (all, or up to VERSION).
+    /// Apply pending migrations: all (`head`, the default), the next N (`+N`) or up to VERSION.
     Migrate(MigrateArgs),
-    /// Revert applied migrations: -N steps (default -1), down to VERSION, or `zero`.
+    /// Revert applied migrations: -N steps (default -1), down to VERSION, or `base`/`zero`.
     Downgrade(DowngradeArgs),
-    /// Every migration: version, description, state, applied at, duration; `!` and a warning
-    /// mark what an interrupted no-transaction migration left, with its repair command.
+    /// Every migration: version, description, state, applied at, duration; `<- current` marks
+    /// the newest applied one; `!` and a warning mark what an interrupted no-transaction
+    /// migration left, with its repair command.
     History,
     /// The newest applied migration, or "none".
     Current,
-    /// Record migrations as applied without running them (up to VERSION or `head`).
+    /// Record migrations as applied without running them (up to VERSION, `head`), or none
+    /// (`base`).
     Stamp(StampArgs),
     /// Print the SQL of a migration.
     Sqlmigrate(SqlmigrateArgs),
@@ -118,12 +124,21 @@ pub struct MakemigrationsArgs {
 }
 
 #[derive(Debug, Clone, PartialEq, Args)]
+#[command(allow_negative_numbers = true)]
 pub struct MigrateArgs {
-    /// Apply up to and including this version (default: all pending).
-    pub version: Option<i64>,
-    /// Show what would run, run nothing.
-    #[arg(long)]
+    /// `head` (every pending migration, the default), `+N` (the next N pending) or VERSION
+    /// (up to and including it).
+    #[arg(value_name = "TARGET", value_parser = TargetParser::<MigrateTarget>::new())]
+    pub target: Option<MigrateTarget>,
+    /// Check everything migrate checks (the scripts, no-transaction leftovers), then show
+    /// what would run; run nothing.
+    #[arg(long, conflicts_with = "plan")]
     pub dry_run: bool,
+    /// Only list what would run, in order (version, description, direction, transaction):
+    /// reads the files and `_sqlx_migrations`, checks integrity, takes no lock and does not
+    /// check the scripts (`--dry-run` does).
+    #[arg(long)]
+    pub plan: bool,
     /// Apply pending migrations older than the newest applied one.
     #[arg(long)]
     pub allow_out_of_order: bool,
@@ -135,20 +150,28 @@ pub struct MigrateArgs {
 #[derive(Debug, Clone, PartialEq, Args)]
 #[command(allow_negative_numbers = true)]
 pub struct DowngradeArgs {
-    /// -N (N steps back), VERSION (revert everything above it) or `zero` (revert all).
-    #[arg(default_value = "-1")]
+    /// -N (N steps back, default -1), VERSION (revert everything above it), `base` or `zero`
+    /// (revert everything).
+    #[arg(default_value = "-1", value_parser = TargetParser::<DowngradeTarget>::new())]
     pub target: DowngradeTarget,
-    /// Show what would be reverted, run nothing.
-    #[arg(long)]
+    /// Check everything downgrade checks (down files, the scripts; under the lock), then show
+    /// what would be reverted; run nothing.
+    #[arg(long, conflicts_with = "plan")]
     pub dry_run: bool,
+    /// Only list what would be reverted, in order (version, description, direction,
+    /// transaction): takes no lock and does not check the scripts (`--dry-run` does).
+    #[arg(long)]
+    pub plan: bool,
     /// Seconds to wait for the migration lock held by another migrator.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub lock_timeout: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Args)]
+#[command(allow_negative_numbers = true)]
 pub struct StampArgs {
-    /// A version, or `head` for the newest migration file.
+    /// A VERSION, `head` (every migration file) or `base` (nothing applied: every row removed).
+    #[arg(value_parser = TargetParser::<StampTarget>::new())]
     pub target: StampTarget,
     /// Seconds to wait for the migration lock held by another migrator.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
@@ -164,6 +187,181 @@ pub struct SqlmigrateArgs {
     pub down: bool,
 }
 
+/// A target refused by its parser: what is wrong (naming the accepted forms) and the command
+/// to suggest instead, as `subcommand args` (the program name is added from clap's context).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadTarget {
+    pub message: String,
+    pub subcommand: &'static str,
+    pub args: String,
+}
+
+impl BadTarget {
+    fn new(message: String, subcommand: &'static str, args: impl Into<String>) -> BadTarget {
+        BadTarget {
+            message,
+            subcommand,
+            args: args.into(),
+        }
+    }
+}
+
+impl fmt::Display for BadTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}; try: {} {}",
+            self.message, self.subcommand, self.args
+        )
+    }
+}
+
+/// A positional target: its forms, parsed without clap (also used by `FromStr`).
+pub trait TargetForm: Sized + Clone + Send + Sync + 'static {
+    fn parse_form(s: &str) -> Result<Self, BadTarget>;
+}
+
+/// The clap value parser of a [`TargetForm`]: a refused target reads
+/// `error: <what is wrong and the accepted forms>` then `hint: <program> <subcommand> <args>`,
+/// with the program as typed (`migrator`, `admin db`), exit code 2.
+pub struct TargetParser<T>(PhantomData<fn() -> T>);
+
+impl<T> TargetParser<T> {
+    pub fn new() -> Self {
+        TargetParser(PhantomData)
+    }
+}
+
+impl<T> Default for TargetParser<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Clone for TargetParser<T> {
+    fn clone(&self) -> Self {
+        Self::new()
+    }
+}
+
+impl<T: TargetForm> TypedValueParser for TargetParser<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<T, clap::Error> {
+        let text = value.to_string_lossy();
+        T::parse_form(&text).map_err(|bad| {
+            // `migrator migrate` / `admin db migrate`: the suggestion replaces the subcommand.
+            let bin = cmd.get_bin_name().unwrap_or_else(|| cmd.get_name());
+            let program = bin.rsplit_once(' ').map_or("migrator", |(p, _)| p);
+            clap::Error::raw(
+                ErrorKind::InvalidValue,
+                format!(
+                    "{}\nhint: {program} {} {}\n",
+                    bad.message, bad.subcommand, bad.args
+                ),
+            )
+            .with_cmd(cmd)
+        })
+    }
+}
+
+const MIGRATE_FORMS: &str = "`head` (every pending migration, the default), `+N` with N >= 1 (the next N pending) or a VERSION (up to and including it)";
+const DOWNGRADE_FORMS: &str = "`-N` with N >= 1 (N steps back, the default is -1), a VERSION (revert everything above it), `base` or `zero` (revert everything)";
+const STAMP_FORMS: &str =
+    "a VERSION, `head` (every migration file) or `base` (nothing applied: every row removed)";
+
+/// A VERSION: digits only, at least 0.
+fn version(s: &str) -> Option<i64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse::<i64>().ok()
+}
+
+/// `N` of `+N` / `-N`: digits only, at least 1.
+fn steps(n: &str) -> Option<u32> {
+    version(n)
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n > 0)
+}
+
+/// Where `migrate` goes (no target: `head`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MigrateTarget {
+    /// Every pending migration (`head`).
+    Head,
+    /// The next N pending migrations (`+N`).
+    Steps(u32),
+    /// Pending migrations up to and including this version.
+    Version(i64),
+}
+
+impl TargetForm for MigrateTarget {
+    fn parse_form(s: &str) -> Result<Self, BadTarget> {
+        let bad = |what: String, sub, args: &str| {
+            Err(BadTarget::new(
+                format!("{what}; migrate takes {MIGRATE_FORMS}"),
+                sub,
+                args,
+            ))
+        };
+        match s {
+            "head" => return Ok(MigrateTarget::Head),
+            "base" | "zero" => {
+                return bad(
+                    format!("`{s}` would revert everything: that is downgrade's job"),
+                    "downgrade",
+                    "base",
+                );
+            }
+            _ => {}
+        }
+        if let Some(n) = s.strip_prefix('+') {
+            return match steps(n) {
+                Some(n) => Ok(MigrateTarget::Steps(n)),
+                None => bad(format!("`{s}` is not a step count"), "migrate", "+1"),
+            };
+        }
+        if let Some(n) = s.strip_prefix('-') {
+            let args = match steps(n) {
+                Some(n) => format!("-{n}"),
+                None => "-1".into(),
+            };
+            return bad(
+                format!("`{s}` goes back: that is downgrade's job"),
+                "downgrade",
+                &args,
+            );
+        }
+        match version(s) {
+            Some(v) => Ok(MigrateTarget::Version(v)),
+            None => bad(format!("`{s}` is not a migrate target"), "migrate", "head"),
+        }
+    }
+}
+
+impl FromStr for MigrateTarget {
+    type Err = BadTarget;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse_form(s)
+    }
+}
+
+impl fmt::Display for MigrateTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MigrateTarget::Head => f.write_str("head"),
+            MigrateTarget::Steps(n) => write!(f, "+{n}"),
+            MigrateTarget::Version(v) => write!(f, "{v}"),
+        }
+    }
+}
+
 /// Where `downgrade` goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DowngradeTarget {
@@ -171,29 +369,62 @@ pub enum DowngradeTarget {
     Steps(u32),
     /// Revert everything above this version.
     Version(i64),
-    /// Revert everything.
+    /// Revert everything (`zero`, or Alembic's `base`).
     Zero,
 }
 
-impl FromStr for DowngradeTarget {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s == "zero" {
-            return Ok(DowngradeTarget::Zero);
+impl TargetForm for DowngradeTarget {
+    fn parse_form(s: &str) -> Result<Self, BadTarget> {
+        let bad = |what: String, sub, args: &str| {
+            Err(BadTarget::new(
+                format!("{what}; downgrade takes {DOWNGRADE_FORMS}"),
+                sub,
+                args,
+            ))
+        };
+        match s {
+            "zero" | "base" => return Ok(DowngradeTarget::Zero),
+            "head" => {
+                return bad(
+                    "`head` goes forward: that is migrate's job".into(),
+                    "migrate",
+                    "head",
+                );
+            }
+            _ => {}
         }
         if let Some(n) = s.strip_prefix('-') {
-            return match n.parse::<u32>() {
-                Ok(n) if n > 0 => Ok(DowngradeTarget::Steps(n)),
-                _ => Err(format!(
-                    "`{s}` is not a step count; use -N with N >= 1 (e.g. -1)"
-                )),
+            return match steps(n) {
+                Some(n) => Ok(DowngradeTarget::Steps(n)),
+                None => bad(format!("`{s}` is not a step count"), "downgrade", "-1"),
             };
         }
-        s.parse::<i64>()
-            .ok()
-            .filter(|v| *v >= 0)
-            .map(DowngradeTarget::Version)
-            .ok_or_else(|| format!("`{s}` is not -N, a VERSION or `zero`"))
+        if let Some(n) = s.strip_prefix('+') {
+            let args = match steps(n) {
+                Some(n) => format!("+{n}"),
+                None => "+1".into(),
+            };
+            return bad(
+                format!("`{s}` goes forward: that is migrate's job"),
+                "migrate",
+                &args,
+            );
+        }
+        match version(s) {
+            Some(v) => Ok(DowngradeTarget::Version(v)),
+            None => bad(
+                format!("`{s}` is not a downgrade target"),
+                "downgrade",
+                "-1",
+            ),
+        }
+    }
+}
+
+impl FromStr for DowngradeTarget {
+    type Err = BadTarget;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse_form(s)
     }
 }
 
@@ -212,19 +443,33 @@ impl fmt::Display for DowngradeTarget {
 pub enum StampTarget {
     /// The newest migration file.
     Head,
+    /// Nothing applied: every row of `_sqlx_migrations` removed (`base`, or `zero`).
+    Base,
     /// A given version.
     Version(i64),
 }
 
-impl FromStr for StampTarget {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s == "head" {
-            return Ok(StampTarget::Head);
+impl TargetForm for StampTarget {
+    fn parse_form(s: &str) -> Result<Self, BadTarget> {
+        match s {
+            "head" => return Ok(StampTarget::Head),
+            "base" | "zero" => return Ok(StampTarget::Base),
+            _ => {}
         }
-        s.parse::<i64>()
-            .map(StampTarget::Version)
-            .map_err(|_| format!("`{s}` is not a VERSION or `head`"))
+        version(s).map(StampTarget::Version).ok_or_else(|| {
+            BadTarget::new(
+                format!("`{s}` is not a stamp target; stamp takes {STAMP_FORMS}"),
+                "stamp",
+                "head",
+            )
+        })
+    }
+}
+
+impl FromStr for StampTarget {
+    type Err = BadTarget;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse_form(s)
     }
 }
 
@@ -232,44 +477,11 @@ impl fmt::Display for StampTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StampTarget::Head => f.write_str("head"),
+            StampTarget::Base => f.write_str("base"),
             StampTarget::Version(v) => write!(f, "{v}"),
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn cli_is_well_formed() {
-        Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn downgrade_targets_parse() {
-        assert_eq!("-3".parse(), Ok(DowngradeTarget::Steps(3)));
-        assert_eq!("zero".parse(), Ok(DowngradeTarget::Zero));
-        assert_eq!(
-            "20260101000000".parse(),
-            Ok(DowngradeTarget::Version(20260101000000))
-        );
-        assert!("-0".parse::<DowngradeTarget>().is_err());
-        assert!("abc".parse::<DowngradeTarget>().is_err());
-    }
-
-    #[test]
-    fn negative_step_parses_as_positional() {
-        let cli = Cli::try_parse_from(["migrator", "downgrade", "-3"]).map_err(|e| e.to_string());
-        let cli = cli.as_ref().map(|c| c.command.clone());
-        assert_eq!(
-            cli,
-            Ok(Command::Downgrade(DowngradeArgs {
-                target: DowngradeTarget::Steps(3),
-                dry_run: false,
-                lock_timeout: 60
-            }))
-        );
-    }
-}
+mod tests;

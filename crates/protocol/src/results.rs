@@ -49,6 +49,9 @@ pub struct HistoryRow {
     pub file: Option<FileRef>,
     /// What an interrupted no-transaction run left for this migration, and its repair.
     pub leftover: Option<Text>,
+    /// The current migration: the newest applied one (what `current` prints).
+    #[serde(default)]
+    pub current: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,10 +82,17 @@ pub enum Outcome {
         version: Option<i64>,
         description: Option<String>,
     },
-    /// `migrate`/`downgrade --dry-run`: what would run.
-    Plan { up: bool, steps: Vec<Planned> },
+    /// `migrate`/`downgrade --dry-run` (every check done) or `--plan` (`listing`: the list
+    /// only): what would run, in order.
+    Plan {
+        up: bool,
+        steps: Vec<Planned>,
+        #[serde(default)]
+        listing: bool,
+    },
     Stamped {
-        target: i64,
+        /// The version stamped to; None for `stamp base` (nothing applied).
+        target: Option<i64>,
         stamped: Vec<i64>,
         unstamped: Vec<i64>,
     },
@@ -184,6 +194,7 @@ impl Outcome {
                         "duration_ms": r.duration_ms,
                         "file": r.file.as_ref().map(file),
                         "leftover": r.leftover.as_ref().map(|t| t.render(names)),
+                        "current": r.current,
                     }))
                     .collect::<Vec<_>>()
             ),
@@ -191,24 +202,7 @@ impl Outcome {
                 version,
                 description,
             } => json!({"version": version, "description": description}),
-            Outcome::Plan { up, steps } => {
-                let steps: Vec<serde_json::Value> = steps
-                    .iter()
-                    .map(|s| {
-                        let mut v = json!({
-                            "version": s.version,
-                            "description": s.description,
-                            "file": s.file.as_ref().map(file),
-                        });
-                        if *up {
-                            v["no_transaction"] = json!(s.no_transaction);
-                        }
-                        v
-                    })
-                    .collect();
-                let key = if *up { "pending" } else { "revert" };
-                json!({"dry_run": true, key: steps})
-            }
+            Outcome::Plan { up, steps, listing } => plan_json(*up, steps, *listing, names),
             Outcome::Stamped {
                 target,
                 stamped,
@@ -276,13 +270,19 @@ impl Outcome {
                 description.as_deref().unwrap_or("")
             ))],
             Outcome::Current { .. } => vec![Line::Data("none".into())],
-            Outcome::Plan { up, steps } => plan_text(*up, steps, names),
+            Outcome::Plan {
+                up,
+                steps,
+                listing: false,
+            } => plan_text(*up, steps, names),
+            Outcome::Plan { up, steps, .. } => plan_listing(*up, steps, names),
             Outcome::Stamped {
                 target,
                 stamped,
                 unstamped,
             } => vec![Line::Status(format!(
-                "Stamped {target}: {} migration(s) recorded as applied without running, {} unrecorded.",
+                "Stamped {}: {} migration(s) recorded as applied without running, {} unrecorded.",
+                target.map_or_else(|| "base".to_string(), |t| t.to_string()),
                 stamped.len(),
                 unstamped.len()
             ))],
@@ -331,6 +331,9 @@ impl Outcome {
     }
 }
 
+/// What `history` writes after the current migration's row.
+pub const CURRENT_MARK: &str = "<- current";
+
 fn history_text(rows: &[HistoryRow], dir: &FileRef, names: &dyn Names) -> Vec<Line> {
     if rows.is_empty() {
         let hint =
@@ -353,6 +356,10 @@ fn history_text(rows: &[HistoryRow], dir: &FileRef, names: &dyn Names) -> Vec<Li
     ))];
     for l in rows {
         let duration = l.duration_ms.map(human_ms).unwrap_or_else(|| "-".into());
+        let duration = match l.current {
+            true => format!("{duration}  {CURRENT_MARK}"),
+            false => duration,
+        };
         out.push(Line::Data(format!(
             "{:<14}  {:<width$}  {:<12}  {:<23}  {}",
             l.version,
@@ -364,6 +371,84 @@ fn history_text(rows: &[HistoryRow], dir: &FileRef, names: &dyn Names) -> Vec<Li
             ),
             l.applied_at.as_deref().unwrap_or("-"),
             duration
+        )));
+    }
+    out
+}
+
+fn direction(up: bool) -> &'static str {
+    if up { "up" } else { "down" }
+}
+
+fn plan_json(up: bool, steps: &[Planned], listing: bool, names: &dyn Names) -> serde_json::Value {
+    let steps: Vec<serde_json::Value> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut v = json!({
+                "version": s.version,
+                "description": s.description,
+                "direction": direction(up),
+                "transactional": !s.no_transaction,
+                "file": s.file.as_ref().map(|f| names.file(f)),
+            });
+            if listing {
+                v["step"] = json!(i + 1);
+            } else {
+                v["no_transaction"] = json!(s.no_transaction);
+            }
+            v
+        })
+        .collect();
+    if listing {
+        return json!({"plan": true, "direction": direction(up), "steps": steps});
+    }
+    let key = if up { "pending" } else { "revert" };
+    json!({"dry_run": true, "direction": direction(up), key: steps})
+}
+
+/// `--plan`: a table of the steps, in the order they would run.
+fn plan_listing(up: bool, steps: &[Planned], names: &dyn Names) -> Vec<Line> {
+    let verb = if up { "applied" } else { "reverted" };
+    if steps.is_empty() {
+        let what = if up { "apply" } else { "revert" };
+        return vec![Line::Status(format!("Plan: no migrations to {what}."))];
+    }
+    let vw = steps
+        .iter()
+        .map(|s| s.version.to_string().len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let dw = steps
+        .iter()
+        .map(|s| s.description.chars().count())
+        .max()
+        .unwrap_or(11)
+        .clamp(11, 50);
+    let mut out = vec![
+        Line::Status(format!(
+            "Plan: {} migration(s) would be {verb}, in this order; nothing was run (--dry-run also runs every check of a real run).",
+            steps.len()
+        )),
+        Line::Data(format!(
+            "{:<4}  {:<9}  {:<vw$}  {:<dw$}  {:<11}  FILE",
+            "STEP", "DIRECTION", "VERSION", "DESCRIPTION", "TRANSACTION"
+        )),
+    ];
+    for (i, s) in steps.iter().enumerate() {
+        let file = s
+            .file
+            .as_ref()
+            .map(|f| names.file(f))
+            .unwrap_or_else(|| "-".into());
+        let tx = if s.no_transaction { "no" } else { "yes" };
+        out.push(Line::Data(format!(
+            "{:<4}  {:<9}  {:<vw$}  {:<dw$}  {tx:<11}  {file}",
+            i + 1,
+            direction(up),
+            s.version,
+            s.description
         )));
     }
     out
@@ -417,6 +502,7 @@ mod tests {
                 file: Some(f),
                 no_transaction: true,
             }],
+            listing: false,
         };
         let json = serde_json::to_string(&o).unwrap_or_default();
         assert_eq!(serde_json::from_str::<Outcome>(&json).ok(), Some(o.clone()));
@@ -427,6 +513,85 @@ mod tests {
         assert_eq!(
             o.json(&MigratorNames)["pending"][0]["file"],
             "/app/migrations/1_a.up.sql"
+        );
+    }
+
+    fn planned(version: i64, description: &str, no_transaction: bool) -> Planned {
+        Planned {
+            version,
+            description: description.into(),
+            file: Some(FileRef::new(
+                Base::Migration,
+                format!("{version}_x.down.sql"),
+                format!("/m/{version}_x.down.sql"),
+            )),
+            no_transaction,
+        }
+    }
+
+    #[test]
+    fn a_plan_lists_direction_and_transaction_in_order() {
+        let o = Outcome::Plan {
+            up: false,
+            steps: vec![planned(3, "c", false), planned(2, "b", true)],
+            listing: true,
+        };
+        let json = serde_json::to_string(&o).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<Outcome>(&json).ok(), Some(o.clone()));
+        let text = o.text(&MigratorNames);
+        assert!(
+            matches!(&text[0], Line::Status(s) if s.starts_with("Plan: 2 migration(s) would be reverted, in this order"))
+        );
+        assert_eq!(
+            text[1..],
+            [
+                Line::Data("STEP  DIRECTION  VERSION  DESCRIPTION  TRANSACTION  FILE".into()),
+                Line::Data(
+                    "1     down       3        c            yes          /m/3_x.down.sql".into()
+                ),
+                Line::Data(
+                    "2     down       2        b            no           /m/2_x.down.sql".into()
+                ),
+            ]
+        );
+        let v = o.json(&MigratorNames);
+        assert_eq!(v["plan"], true);
+        assert_eq!(v["direction"], "down");
+        assert_eq!(v["steps"][1]["step"], 2);
+        assert_eq!(v["steps"][1]["version"], 2);
+        assert_eq!(v["steps"][1]["direction"], "down");
+        assert_eq!(v["steps"][1]["transactional"], false);
+        // An older migrator's dry-run plan (no `listing`) still reads.
+        let old = r#"{"outcome":"plan","up":true,"steps":[]}"#;
+        assert!(matches!(
+            serde_json::from_str::<Outcome>(old),
+            Ok(Outcome::Plan { listing: false, .. })
+        ));
+    }
+
+    #[test]
+    fn history_marks_the_current_migration() {
+        let row = |version, current| HistoryRow {
+            version,
+            description: "d".into(),
+            state: State::Applied,
+            applied_at: Some("2026-01-01 00:00:00 UTC".into()),
+            duration_ms: Some(1.0),
+            file: None,
+            leftover: None,
+            current,
+        };
+        let o = Outcome::History {
+            rows: vec![row(1, false), row(2, true)],
+            dir: FileRef::new(Base::MigrationsDir, "", "/m"),
+        };
+        let text = o.text(&MigratorNames);
+        assert!(matches!(&text[1], Line::Data(l) if !l.contains(CURRENT_MARK)));
+        assert!(matches!(&text[2], Line::Data(l) if l.ends_with("1 ms  <- current")));
+        let v = o.json(&MigratorNames);
+        assert_eq!(
+            (v[0]["current"].clone(), v[1]["current"].clone()),
+            (json!(false), json!(true))
         );
     }
 }

@@ -8,6 +8,7 @@ mod flows;
 mod interactive;
 mod layouts;
 mod targets;
+mod vocabulary;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,4 +1,5 @@
-//! `migrator downgrade [-N | VERSION | zero] [--dry-run]`: runs down migrations, newest first.
+//! `migrator downgrade [-N | VERSION | base | zero] [--dry-run | --plan]`: runs down
+//! migrations, newest first.
 
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,16 @@ pub async fn run(
 ) -> Result<ExitCode, MigratorError> {
     let local = commands::scan(settings, printer)?;
     let mut db = commands::connect(settings).await?;
+    if args.plan {
+        // The list only: no lock, no script checks (--dry-run does those).
+        let rows = db.applied().await;
+        db.close().await?;
+        let rows = rows?;
+        let entries = plan::history(&local, &rows);
+        plan::check_integrity(&entries, true, &settings.dir_display())?;
+        let chosen = plan::to_revert(&entries, args.target)?;
+        return print_plan(settings, printer, &chosen, true);
+    }
     let timeout = Duration::from_secs(args.lock_timeout);
     let result = commands::locked(&mut db, timeout, async |db: &mut Db| {
         let rows = db.applied().await?;
@@ -36,7 +47,7 @@ pub async fn run(
             .filter_map(|m| Some((m.down_path.as_deref()?, m.down_sql.as_deref()?)));
         commands::preflight(settings, scripts, &["downgrade"])?;
         if args.dry_run {
-            return print_plan(settings, printer, &chosen);
+            return print_plan(settings, printer, &chosen, false);
         }
         revert_all(settings, printer, db, &chosen).await
     })
@@ -91,6 +102,7 @@ fn print_plan(
     settings: &Settings,
     printer: &Printer,
     chosen: &[&Entry<'_>],
+    listing: bool,
 ) -> Result<ExitCode, MigratorError> {
     let steps = chosen
         .iter()
@@ -101,9 +113,16 @@ fn print_plan(
                 .local
                 .and_then(|m| m.down_path.as_ref())
                 .map(|p| settings.file_ref(p)),
-            no_transaction: false,
+            no_transaction: e
+                .local
+                .and_then(|m| m.down_sql.as_deref())
+                .is_some_and(files::is_no_tx),
         })
         .collect();
-    printer.report(&Outcome::Plan { up: false, steps })?;
+    printer.report(&Outcome::Plan {
+        up: false,
+        steps,
+        listing,
+    })?;
     Ok(ExitCode::Success)
 }

@@ -23,10 +23,13 @@ pub async fn run(settings: &Settings, printer: &Printer) -> Result<ExitCode, Mig
             .find(|f| f.version == Some(v))
             .map(|f| f.line())
     };
+    // The newest applied migration, as `current` says.
+    let current = rows.iter().filter(|r| r.success).map(|r| r.version).max();
     let rows: Vec<HistoryRow> = entries
         .into_iter()
         .map(|e| HistoryRow {
             leftover: leftover(e.version),
+            current: current == Some(e.version),
             version: e.version,
             description: e.description,
             state: e.state,

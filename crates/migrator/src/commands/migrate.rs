@@ -1,4 +1,5 @@
-//! `migrator migrate [VERSION] [--dry-run] [--allow-out-of-order] [--lock-timeout SECS]`.
+//! `migrator migrate [head | +N | VERSION] [--dry-run | --plan] [--allow-out-of-order]
+//! [--lock-timeout SECS]`.
 
 use std::time::{Duration, Instant};
 
@@ -24,12 +25,22 @@ pub async fn run(
     let local = commands::scan(settings, printer)?;
     let mut db = commands::connect(settings).await?;
     printer.verbose(&format!("connected to {}", db.masked_url()))?;
+    if args.plan {
+        // The list only: no lock, no script or leftover checks (--dry-run does those).
+        let rows = db.applied().await;
+        db.close().await?;
+        let rows = rows?;
+        let entries = plan::history(&local, &rows);
+        plan::check_integrity(&entries, args.allow_out_of_order, &settings.dir_display())?;
+        let pending = plan::to_apply(&entries, args.target)?;
+        return print_plan(settings, printer, &pending, true);
+    }
     if args.dry_run {
         let rows = db.applied().await?;
         let entries = plan::history(&local, &rows);
         let checked = check(settings, printer, &mut db, &entries, args).await;
         db.close().await?;
-        return print_plan(settings, printer, &checked?);
+        return print_plan(settings, printer, &checked?, false);
     }
     let timeout = Duration::from_secs(args.lock_timeout);
     let result = commands::locked(&mut db, timeout, async |db: &mut Db| {
@@ -55,7 +66,7 @@ async fn check<'a>(
     args: &MigrateArgs,
 ) -> Result<Vec<&'a LocalMigration>, MigratorError> {
     plan::check_integrity(entries, args.allow_out_of_order, &settings.dir_display())?;
-    let pending = plan::to_apply(entries, args.version)?;
+    let pending = plan::to_apply(entries, args.target)?;
     let scripts = pending
         .iter()
         .map(|m| (m.up_path.as_path(), m.up_sql.as_str()));
@@ -124,6 +135,7 @@ fn print_plan(
     settings: &Settings,
     printer: &Printer,
     pending: &[&LocalMigration],
+    listing: bool,
 ) -> Result<ExitCode, MigratorError> {
     let steps = pending
         .iter()
@@ -134,6 +146,10 @@ fn print_plan(
             no_transaction: m.up_no_tx(),
         })
         .collect();
-    printer.report(&Outcome::Plan { up: true, steps })?;
+    printer.report(&Outcome::Plan {
+        up: true,
+        steps,
+        listing,
+    })?;
     Ok(ExitCode::Success)
 }

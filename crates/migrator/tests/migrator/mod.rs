@@ -19,3 +19,4 @@ mod safety;
 mod shadow_cleanup;
 mod snapshots;
 mod sqlx_compat;
+mod vocabulary;

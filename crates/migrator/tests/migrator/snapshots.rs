@@ -63,6 +63,14 @@ async fn what_the_migrator_prints() {
     schema(&p, "CREATE TABLE users (id int,\n  email text NOT NUL);\n");
     run(&p, &mut t, &["makemigrations", "--check"]).code(7);
     run(&p, &mut t, &["downgrade"]).ok();
+    run(&p, &mut t, &["migrate", "--plan"]).ok();
+    run(
+        &p,
+        &mut t,
+        &["--format", "json", "migrate", "head", "--plan"],
+    )
+    .ok();
+    run(&p, &mut t, &["migrate", "+0"]).code(2);
     let no_url = p.migrator().env_remove("DATABASE_URL").arg("history").run();
     t.add("migrator history   # without DATABASE_URL", &no_url);
     no_url.code(2);
