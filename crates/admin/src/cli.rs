@@ -114,7 +114,7 @@ pub struct Cli {
 
 #[derive(Debug, Clone, PartialEq, Subcommand)]
 pub enum TopCommand {
-    /// Database commands, run by `migrator` inside the API container.
+    /// Database commands, run by `migrator` in the API service's container (or a one-off one).
     #[command(subcommand)]
     Db(DbCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -133,15 +133,19 @@ pub enum DbCommand {
     /// Write a new migration pair into your migrations folder, generated from schema.sql.
     #[command(after_help = MAKEMIGRATIONS_HELP)]
     Makemigrations(MakemigrationsArgs),
-    /// Apply pending migrations (all, or up to VERSION).
+    /// Apply pending migrations: all (`head`, the default), the next N (`+N`) or up to VERSION;
+    /// `--plan` lists what would run.
     Migrate(MigrateArgs),
-    /// Revert migrations: -N steps (default -1), down to VERSION, or `zero`.
+    /// Revert migrations: -N steps (default -1), down to VERSION, or `base`/`zero`; `--plan`
+    /// lists what would run.
     Downgrade(DowngradeArgs),
-    /// Every migration: version, description, state, applied at, duration.
+    /// Every migration: version, description, state, applied at, duration; `<- current` marks
+    /// the newest applied one.
     History,
     /// The newest applied migration, or "none".
     Current,
-    /// Record migrations as applied without running them (VERSION or `head`).
+    /// Record migrations as applied without running them (up to VERSION, `head`), or none
+    /// (`base`).
     Stamp(StampArgs),
     /// Print the SQL of a migration.
     Sqlmigrate(SqlmigrateArgs),

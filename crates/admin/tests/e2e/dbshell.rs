@@ -74,3 +74,63 @@ fn dbshell_runs_psql_in_the_database_container() {
         .stderr_has("x-admin: {db_service: NAME}");
     assert_no_canary(&[&piped, &who, &failed, &no_psql]);
 }
+
+/// `pull` writes the file on the host (never over one without --force); `drift` sees a change
+/// made by hand through dbshell, and its absence.
+#[test]
+fn pull_and_drift_through_the_container() {
+    let Some(images) = images() else { return };
+    let s = Stack::reference(images, "pull");
+    s.add_migration(
+        "20260101000000_items",
+        "CREATE TABLE items (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n",
+        "DROP TABLE items;\n",
+    );
+    s.admin().args(["db", "migrate"]).run().ok();
+    s.admin()
+        .args(["db", "drift"])
+        .run()
+        .ok()
+        .stderr_has("No drift");
+
+    // schema.sql exists (the reference one): refused before anything runs, file unchanged.
+    let before = std::fs::read(s.path("schema.sql")).unwrap_or_default();
+    let refused = s.admin().args(["db", "pull"]).run();
+    refused
+        .code(7)
+        .stderr_has("schema.sql exists; nothing was written")
+        .stderr_has("admin db pull --force");
+    assert_eq!(
+        std::fs::read(s.path("schema.sql")).unwrap_or_default(),
+        before
+    );
+
+    let pulled = s.admin().args(["db", "pull", "-o", "pulled.sql"]).run();
+    pulled.ok().stdout_has("pulled.sql").stderr_has("proven");
+    let text = std::fs::read_to_string(s.path("pulled.sql")).unwrap_or_default();
+    assert!(text.contains("CREATE TABLE public.items"), "{text}");
+    let mine = rustix::process::getuid().as_raw();
+    let meta = std::fs::metadata(s.path("pulled.sql"));
+    assert!(
+        meta.is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == mine),
+        "written on the host, as the caller"
+    );
+
+    // A change by hand: drift names it and exits 1; JSON says so too.
+    s.admin()
+        .args([
+            "db",
+            "dbshell",
+            "--",
+            "-c",
+            "ALTER TABLE items ADD COLUMN note text",
+        ])
+        .run()
+        .ok();
+    let drift = s.admin().args(["db", "drift"]).run();
+    drift.code(1).stdout_has("note").stderr_has("has drifted");
+    let json = s.admin().args(["--format", "json", "db", "drift"]).run();
+    assert_eq!(json.code, 1, "{}", json.all());
+    assert_eq!(json.json()["drifted"], true);
+    assert_no_canary(&[&refused, &pulled, &drift, &json]);
+}

@@ -88,6 +88,19 @@ pub struct Stack {
     pub env: BTreeMap<String, String>,
     /// The Compose CLI the test itself uses: `docker compose` (v2) or `docker-compose` (v1).
     pub compose_v2: bool,
+    /// Held for the stack's life: shared by ordinary stacks, exclusive for a test that changes
+    /// the engine itself (Swarm mode), so none of them runs while the engine changes.
+    _engine: EngineGuard,
+}
+
+/// Tests that change engine-wide state (joining and leaving a swarm) run alone.
+static ENGINE: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+pub enum EngineGuard {
+    Shared(#[allow(dead_code, reason = "held, not read")] std::sync::RwLockReadGuard<'static, ()>),
+    Exclusive(
+        #[allow(dead_code, reason = "held, not read")] std::sync::RwLockWriteGuard<'static, ()>,
+    ),
 }
 
 pub const CANARY: &str = "Canary-s3cret-9f2k";
@@ -95,6 +108,17 @@ pub const CANARY: &str = "Canary-s3cret-9f2k";
 impl Stack {
     /// An empty project dir with a unique project name and a `migrations/` folder.
     pub fn new(images: &Images, tag: &str) -> Stack {
+        let guard = EngineGuard::Shared(ENGINE.read().unwrap_or_else(|e| e.into_inner()));
+        Stack::with_guard(images, tag, guard)
+    }
+
+    /// A stack for a test that changes the engine itself: no other stack exists meanwhile.
+    pub fn exclusive(images: &Images, tag: &str) -> Stack {
+        let guard = EngineGuard::Exclusive(ENGINE.write().unwrap_or_else(|e| e.into_inner()));
+        Stack::with_guard(images, tag, guard)
+    }
+
+    fn with_guard(images: &Images, tag: &str, guard: EngineGuard) -> Stack {
         let dir = match tempfile::tempdir() {
             Ok(d) => d,
             Err(e) => panic!("{e}"),
@@ -125,6 +149,7 @@ impl Stack {
             files: Vec::new(),
             env,
             compose_v2: false,
+            _engine: guard,
         };
         stack.mkdir("migrations");
         stack

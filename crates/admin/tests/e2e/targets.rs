@@ -243,7 +243,8 @@ impl Drop for SwarmGuard {
 #[test]
 fn swarm_stack_runs_in_the_task_container() {
     let Some(images) = images() else { return };
-    let mut s = Stack::new(images, "swm");
+    // Joining and leaving a swarm changes the engine for everyone: no other stack meanwhile.
+    let mut s = Stack::exclusive(images, "swm");
     // `dnsrr`: `db` resolves to the task's address directly. The default virtual IP needs the
     // kernel's IPVS, which some kernels (this CI machine's VM) lack.
     s.write(
