@@ -72,7 +72,7 @@ pub enum AdminError {
     },
 
     #[error(
-        "service {service} of stack {stack} runs on {}, not on this engine\nhint: run admin against that node's engine: DOCKER_HOST=ssh://{} admin -p {stack} db … (or a Docker context for it: docker context create NODE --docker host=ssh://…)",
+        "service {service} of stack {stack} runs on {}, not on this engine\nhint: run admin against that node's engine: DOCKER_HOST=ssh://{} admin -p {stack} db … (or a Docker context for it), or run a one-off swarm job: admin --run --files image db …",
         nodes.join(", "), first_node
     )]
     StackElsewhere {
@@ -85,7 +85,7 @@ pub enum AdminError {
     },
 
     #[error(
-        "the swarm service {stack}_{service} has no running task\nhint: see why: docker service ps {stack}_{service} --no-trunc"
+        "the swarm service {stack}_{service} has no running task (--up cannot start a stack service; without --up, admin runs a one-off swarm job)\nhint: see why: docker service ps {stack}_{service} --no-trunc"
     )]
     StackNoTask { stack: String, service: String },
 
@@ -114,6 +114,11 @@ pub enum AdminError {
     )]
     PullExists { shown: String },
 
+    #[error(
+        "{target} has no stdin, so your working tree's files cannot be sent to it\nhint: use the files in the image: admin --files image {command}"
+    )]
+    NoStdin { target: String, command: String },
+
     /// The migrator's own error, rendered with host paths and `admin db …` commands.
     #[error("{text}")]
     Migrator { text: String, code: u8 },
@@ -139,6 +144,7 @@ impl AdminError {
             AdminError::Interrupted { .. } => ExitCode::Interrupted,
             AdminError::ImageMakemigrations => ExitCode::Usage,
             AdminError::PullExists { .. } => ExitCode::InvalidInput,
+            AdminError::NoStdin { .. } => ExitCode::Usage,
             AdminError::Migrator { code, .. } | AdminError::NoMigrator { code, .. } => {
                 ExitCode::External(*code)
             }

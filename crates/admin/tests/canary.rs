@@ -52,6 +52,9 @@ struct Case {
     env: Vec<(&'static str, String)>,
     /// Whether the case must fail before Docker (exit 10, Compose).
     compose_error: bool,
+    /// An unset `${VAR:?}`: every command stops (exit 10) but env_check, which shows it as a
+    /// `missing` row (exit 1) naming the variable.
+    required_row: Option<&'static str>,
 }
 
 fn case(what: &'static str, compose: &str, extra_env: &str) -> Case {
@@ -61,6 +64,7 @@ fn case(what: &'static str, compose: &str, extra_env: &str) -> Case {
         dotenv: format!("{}{extra_env}", dotenv()),
         env: Vec::new(),
         compose_error: true,
+        required_row: None,
     }
 }
 
@@ -161,6 +165,12 @@ fn cases() -> Vec<Case> {
             &format!("BROKEN=${{NEED:?{CANARY}}}\n"),
         ),
     ];
+    if let Some(c) = v
+        .iter_mut()
+        .find(|c| c.what == "required variable whose message names a secret")
+    {
+        c.required_row = Some("NEED");
+    }
     let mut env_case = case("COMPOSE_PROJECT_NAME is a secret", API, "");
     env_case.env = vec![("COMPOSE_PROJECT_NAME", CANARY.to_owned())];
     v.push(env_case);
@@ -260,7 +270,16 @@ fn the_canary_is_never_printed_by_admin_without_docker() {
             ]
             .iter()
             .any(|n| out.stderr.contains(n));
-            if compose_failed != c.compose_error || (c.compose_error && !named) {
+            let as_row = c.required_row.filter(|_| cmd.contains(&"env_check"));
+            if let Some(var) = as_row {
+                let shown = out.stdout.contains(var) || out.stdout.contains(&format!("\"{var}\""));
+                if out.code != 1 || !shown {
+                    wrong_exit.push(format!(
+                        "{} {cmd:?}: exit {} (a `missing` row for {var} expected)\n{}",
+                        c.what, out.code, out.stdout
+                    ));
+                }
+            } else if compose_failed != c.compose_error || (c.compose_error && !named) {
                 wrong_exit.push(format!(
                     "{} {cmd:?}: exit {}\n{}",
                     c.what, out.code, out.stderr

@@ -23,6 +23,23 @@ use crate::files::{self, FilesFrom, HostFiles, HostNames};
 use crate::output::{Format, Printer};
 use crate::settings::Settings;
 
+/// The subcommand's name as typed (`migrate`, `history`…), for hints.
+fn subcommand(command: &Command) -> String {
+    let cli = MigratorCli {
+        database_url: None,
+        migrations_dir: None,
+        format: Format::Text,
+        verbose: 0,
+        bundle: false,
+        protocol: false,
+        command: command.clone(),
+    };
+    argv::to_argv(&cli)
+        .into_iter()
+        .find(|a| !a.starts_with('-'))
+        .unwrap_or_default()
+}
+
 /// Whether the command reads the migrations (and then gets the files), and schema.sql.
 fn needs_files(command: &Command) -> (bool, bool) {
     match command {
@@ -119,6 +136,13 @@ pub async fn run(
         a.schema = None; // a host path: it travels in the bundle
     }
     let target = crate::target::select(settings, project, &printer).await?;
+    if !target.takes_stdin() && matches!(stdin, ExecStdin::Bytes(_)) {
+        return Err(AdminError::NoStdin {
+            target: target.describe(),
+            command: format!("db {}", subcommand(&command)),
+        }
+        .into());
+    }
     let cli = MigratorCli {
         database_url: None,
         migrations_dir: None,

@@ -19,6 +19,7 @@ mod oneoff;
 mod sink;
 mod start_failure;
 mod swarm;
+mod swarm_job;
 mod terminal;
 
 use std::time::Duration;
@@ -38,7 +39,10 @@ pub use exec::{DETACH_KEYS, ExecMode, ExecOutcome, ExecRequest, ExecStdin, exec}
 pub use oneoff::{ContainerSpec, run_container};
 pub use sink::{LineSink, LineSplitter, OutputSink};
 pub use start_failure::StartFailure;
-pub use swarm::{LABEL_STACK, LABEL_SWARM_SERVICE, StackLookup, find_stack_service};
+pub use swarm::{
+    LABEL_STACK, LABEL_SWARM_SERVICE, StackLookup, find_stack_service, stack_service_spec,
+};
+pub use swarm_job::run_job;
 pub use terminal::{RawModeGuard, terminal_size};
 
 /// How long [`connect`] waits for the engine to answer its ping.
@@ -131,6 +135,11 @@ pub enum DockerError {
         #[source]
         source: std::io::Error,
     },
+    /// A Swarm one-off job could not run (rejected, not scheduled).
+    #[error(
+        "the one-off swarm job {job} did not run: {why}\nhint: check the service's placement and image on the nodes: docker service inspect --pretty {job}"
+    )]
+    JobFailed { job: String, why: String },
     /// The engine reports the exec finished but gives no exit code.
     #[error("the Docker engine reported no exit code for exec {exec_id} in container {container}")]
     NoExitCode { exec_id: String, container: String },
@@ -143,9 +152,9 @@ impl DockerError {
             DockerError::BadHost { .. }
             | DockerError::Unreachable { .. }
             | DockerError::Engine(_) => ExitCode::DockerUnreachable,
-            DockerError::ContainerNotRunning { .. } | DockerError::ContainerGone { .. } => {
-                ExitCode::ContainerNotRunning
-            }
+            DockerError::ContainerNotRunning { .. }
+            | DockerError::ContainerGone { .. }
+            | DockerError::JobFailed { .. } => ExitCode::ContainerNotRunning,
             DockerError::ExecStartFailed(failure) => exit_code_of(failure.exit_code),
             DockerError::Api { source, .. } if is_connection_error(source.as_ref()) => {
                 ExitCode::DockerUnreachable

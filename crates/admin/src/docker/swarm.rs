@@ -16,6 +16,19 @@ pub const LABEL_STACK: &str = "com.docker.stack.namespace";
 pub const LABEL_SWARM_SERVICE: &str = "com.docker.swarm.service.name";
 const LABEL_TASK_SLOT: &str = "com.docker.swarm.task.name";
 
+/// The stack service's spec (what a one-off job is made from); `None` when it does not exist.
+pub async fn stack_service_spec(
+    docker: &Docker,
+    stack: &str,
+    service: &str,
+) -> Option<bollard::models::ServiceSpec> {
+    docker
+        .inspect_service(&format!("{stack}_{service}"), None)
+        .await
+        .ok()
+        .and_then(|s| s.spec)
+}
+
 /// What the engine knows about a stack service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StackLookup {

@@ -15,6 +15,7 @@ pub mod oneoff;
 pub mod select;
 pub mod service;
 pub mod stack;
+pub mod swarm;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -43,6 +44,11 @@ pub trait Target {
     /// running (an exec cannot be stopped through the Engine API).
     fn stops_on_interrupt(&self) -> bool {
         false
+    }
+
+    /// Whether the program can be given stdin (a Swarm job cannot).
+    fn takes_stdin(&self) -> bool {
+        true
     }
 
     /// The environment the program will see (names and values: never print the values).

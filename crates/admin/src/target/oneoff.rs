@@ -66,7 +66,7 @@ impl Target for OneOffTarget {
 
 /// 12 hex digits, different for every call (std's randomly keyed hasher, the time and a
 /// counter): one-off names must never collide, also between concurrent runs.
-fn random_suffix() -> String {
+pub(super) fn random_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();

@@ -12,6 +12,7 @@ use super::Target;
 use super::oneoff;
 use super::service::ServiceTarget;
 use super::stack;
+use super::swarm::SwarmJobTarget;
 use crate::compose::Project;
 use crate::docker::{self, ContainerLookup, StackLookup};
 use crate::error::AdminError;
@@ -73,6 +74,35 @@ async fn stack_task(docker: &Docker, project: &Project) -> anyhow::Result<Option
     }
 }
 
+/// A one-off swarm job of the stack service, when the project is a stack here.
+async fn stack_job(
+    docker: &Docker,
+    project: &Project,
+    printer: &Printer,
+    why: &str,
+) -> anyhow::Result<Option<Box<dyn Target>>> {
+    let Some(base) = docker::stack_service_spec(docker, &project.name, &project.service).await
+    else {
+        return Ok(None);
+    };
+    let service = format!("{}_{}", project.name, project.service);
+    printer.status(&format!(
+        "Using a one-off swarm job of service {service} ({why}); it is removed afterwards."
+    ))?;
+    Ok(Some(Box::new(SwarmJobTarget {
+        docker: docker.clone(),
+        base,
+        service,
+    })))
+}
+
+fn is_no_task(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<AdminError>(),
+        Some(AdminError::StackNoTask { .. })
+    )
+}
+
 async fn pick(
     docker: &Docker,
     settings: &Settings,
@@ -94,13 +124,30 @@ async fn pick(
         }
         Some(ContainerLookup::NotRunning(c)) => Some(c.state),
         Some(ContainerLookup::Missing) => {
-            if let Some(task) = stack_task(docker, project).await? {
-                return Ok(task);
+            match stack_task(docker, project).await {
+                Ok(Some(task)) => return Ok(task),
+                Ok(None) => {}
+                // No running task: --up cannot start a stack service (the hint says how);
+                // anything else runs as a one-off job, as `--run` would.
+                Err(e) if !settings.up && is_no_task(&e) => {
+                    if let Some(job) =
+                        stack_job(docker, project, printer, "no running task").await?
+                    {
+                        return Ok(job);
+                    }
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
             }
             Some("not created".to_owned())
         }
         None => None,
     };
+    if settings.run
+        && let Some(job) = stack_job(docker, project, printer, "--run").await?
+    {
+        return Ok(job);
+    }
     if settings.up {
         let state = state.unwrap_or_default();
         printer.status(&format!(

@@ -214,8 +214,8 @@ fn completions_and_help() {
         .args(["db", "downgrade", "--help"])
         .run();
     sub.ok()
-        .stdout_has("-N (N steps back), VERSION")
-        .stdout_has("zero");
+        .stdout_has("-N (N steps back, default -1), VERSION")
+        .stdout_has("`base` or `zero`");
     let bad = Run::bin(env!("CARGO_BIN_EXE_admin"))
         .args(["db", "frobnicate"])
         .run();

@@ -304,18 +304,40 @@ fn swarm_stack_runs_in_the_task_container() {
     assert_eq!(s.services().len(), 0, "no Compose container was made");
     assert_eq!(s.oneoffs(), 0);
 
-    // No running task: exit 12 and how to see why.
+    // No running task: a one-off swarm job of the service (the engine's own mechanism), its
+    // output and exit code passed through, the job removed afterwards.
     let scale = std::process::Command::new("docker")
         .args(["service", "scale", "--detach=false"])
         .arg(format!("{}_api=0", s.name))
         .output();
     assert!(scale.is_ok_and(|o| o.status.success()));
-    let none = s.admin().args(["db", "current"]).run();
+    let job = s.admin().args(["db", "current"]).run();
+    job.ok()
+        .stderr_has(&format!(
+            "Using a one-off swarm job of service {}_api (no running task)",
+            s.name
+        ))
+        .stdout_has("20260101000000");
+    let jobs = std::process::Command::new("docker")
+        .args(["service", "ls", "-q", "--filter"])
+        .arg(format!("name={}_api_run", s.name))
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|e| panic!("docker service ls: {e}"));
+    assert_eq!(jobs, "", "the job was removed");
+    // A job has no stdin: the working tree's files cannot go; --files image is the way.
+    let no_stdin = s.admin().args(["db", "history"]).run();
+    no_stdin
+        .code(2)
+        .stderr_has("has no stdin")
+        .stderr_has("admin --files image db history");
+    // --up cannot start a stack service: 12 and how to see why.
+    let none = s.admin().args(["--up", "db", "current"]).run();
     none.code(12)
         .stderr_has(&format!(
             "the swarm service {}_api has no running task",
             s.name
         ))
         .stderr_has(&format!("docker service ps {}_api --no-trunc", s.name));
-    assert_no_canary(&[&current, &migrate, &none]);
+    assert_no_canary(&[&current, &migrate, &job, &no_stdin, &none]);
 }
