@@ -7,6 +7,7 @@ mod files;
 mod flows;
 mod interactive;
 mod layouts;
+mod swarm;
 mod targets;
 mod vocabulary;
 
