@@ -91,6 +91,7 @@ pub fn to_argv(cli: &Cli) -> Vec<String> {
                 (a.strict, "--strict"),
                 (a.no_verify, "--no-verify"),
                 (a.no_cache, "--no-cache"),
+                (a.from_database, "--from-database"),
             ] {
                 if on {
                     argv.push(flag.into());
@@ -179,13 +180,14 @@ mod tests {
                 "\\PC{0,40}",
                 any::<bool>(),
                 proptest::option::of("[a-zA-Z0-9_./ -]{1,30}"),
-                any::<[bool; 4]>()
+                any::<[bool; 5]>()
             )
                 .prop_map(
-                    |(message, empty, schema, [check, strict, no_verify, no_cache])| {
+                    |(message, empty, schema, [check, strict, no_verify, no_cache, from_db])| {
                         Command::Makemigrations(MakemigrationsArgs {
                             message,
                             empty,
+                            from_database: from_db && !empty && !check && schema.is_none(),
                             schema: schema.map(PathBuf::from),
                             check,
                             strict,

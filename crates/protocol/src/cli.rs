@@ -121,6 +121,10 @@ pub struct MakemigrationsArgs {
     /// rebuilt.
     #[arg(long)]
     pub no_cache: bool,
+    /// Generate from the live database instead of schema.sql: the migration records what was
+    /// changed by hand (`drift` lists them; to only check, use `drift`).
+    #[arg(long, conflicts_with_all = ["schema", "empty", "check"])]
+    pub from_database: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Args)]

@@ -5,17 +5,15 @@
 //! variables of the exec, never as arguments and never printed. Interactive on a terminal,
 //! piped otherwise; psql's exit status is passed through.
 
-use std::collections::BTreeMap;
-use std::io::IsTerminal;
-
 use crate::compose::{self, Project};
-use crate::docker::{self, ContainerLookup, ExecMode, ExecOutcome, ExecRequest, ExecStdin};
+use crate::docker::{self, ContainerLookup, ExecOutcome, ExecRequest};
 use crate::error::AdminError;
 use crate::exit::ExitCode;
 use crate::output::Printer;
 use crate::settings::Settings;
 use crate::target::service::ServiceTarget;
 use crate::target::{Target, stack};
+use std::collections::BTreeMap;
 
 pub async fn run(
     settings: &Settings,
@@ -54,14 +52,7 @@ pub async fn run(
         docker: docker.clone(),
         container,
     };
-    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    let mode = if interactive {
-        ExecMode::Interactive
-    } else {
-        ExecMode::Streamed {
-            stdin: ExecStdin::Host,
-        }
-    };
+    let (interactive, mode) = super::terminal_mode();
     let mut argv = vec!["psql".to_string()];
     argv.extend(args.iter().cloned());
     printer.verbose(&format!(

@@ -115,6 +115,31 @@ pub fn rows(
 /// Variables the migrator itself needs in the container, whatever the files say.
 const MUST_REACH: &[&str] = &["DATABASE_URL"];
 
+/// The migrator's variables that must reach the container here: DATABASE_URL always;
+/// SHADOW_DATABASE_URL when the project uses schema.sql (makemigrations builds its shadow
+/// databases there) and it is set on the host (empty or unset, DATABASE_URL's server is used).
+fn must_reach(settings: &Settings, project: &Project) -> Vec<&'static str> {
+    let mut out = MUST_REACH.to_vec();
+    let files = crate::files::locate(
+        project,
+        &settings.cwd,
+        settings.migrations_dir.as_deref(),
+        settings
+            .os_env
+            .get("ADMIN_MIGRATIONS_DIR")
+            .map(String::as_str),
+        None,
+    );
+    let shadow_wanted = project
+        .env
+        .get("SHADOW_DATABASE_URL")
+        .is_some_and(|v| !v.is_empty());
+    if files.schema.is_file() && shadow_wanted {
+        out.push("SHADOW_DATABASE_URL");
+    }
+    out
+}
+
 /// Where the container column comes from.
 enum Seen {
     /// A container (running, or started by --up / created by --run): its real environment.
@@ -148,7 +173,8 @@ pub async fn run(
         Seen::Computed(env) | Seen::NoDocker(env) => (None, env),
     };
     let mut required = project.required_variables.clone();
-    required.extend(MUST_REACH.iter().map(|s| (*s).to_owned()));
+    let must = must_reach(settings, project);
+    required.extend(must.iter().map(|s| (*s).to_owned()));
     required.extend(unset_required.iter().map(|m| m.variable.clone()));
     let mut table = rows(
         &from_example,
@@ -157,7 +183,7 @@ pub async fn run(
         Some((env, &env_keys(env))),
     );
     for r in &mut table {
-        if MUST_REACH.contains(&r.name.as_str()) {
+        if must.contains(&r.name.as_str()) {
             r.container = Presence::of(env, &r.name);
             r.status = status(r.host, r.container, true);
             if r.source == "compose" {
@@ -223,7 +249,7 @@ pub async fn run(
         .iter()
         .filter(|r| {
             r.container == Presence::Missing
-                && (r.host == Presence::Set || MUST_REACH.contains(&r.name.as_str()))
+                && (r.host == Presence::Set || must.contains(&r.name.as_str()))
         })
         .map(|r| r.name.as_str())
         .collect();

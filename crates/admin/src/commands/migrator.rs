@@ -43,7 +43,7 @@ fn subcommand(command: &Command) -> String {
 /// Whether the command reads the migrations (and then gets the files), and schema.sql.
 fn needs_files(command: &Command) -> (bool, bool) {
     match command {
-        Command::Makemigrations(_) => (true, true),
+        Command::Makemigrations(a) => (true, !a.from_database),
         Command::Current => (false, false),
         _ => (true, false),
     }

@@ -9,6 +9,21 @@ pub mod shell;
 use crate::docker;
 use crate::output::Printer;
 
+/// A TTY session when stdin and stdout are both terminals; otherwise no TTY and the host's
+/// stdin is copied, then closed (pipes, CI). Returns whether it is interactive.
+pub fn terminal_mode() -> (bool, docker::ExecMode) {
+    use std::io::IsTerminal;
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let mode = if interactive {
+        docker::ExecMode::Interactive
+    } else {
+        docker::ExecMode::Streamed {
+            stdin: docker::ExecStdin::Host,
+        }
+    };
+    (interactive, mode)
+}
+
 /// Passes a remote program's output straight through the printer.
 pub struct Passthrough<'p>(pub &'p Printer);
 

@@ -1,10 +1,8 @@
 //! `admin db shell [-- CMD ARGS...]`: an interactive shell in the API container (bash if present,
 //! else sh) on a terminal; with stdin not a terminal, no TTY: stdin is copied then closed.
 
-use std::io::IsTerminal;
-
 use crate::compose::Project;
-use crate::docker::{ExecMode, ExecOutcome, ExecRequest, ExecStdin};
+use crate::docker::{ExecOutcome, ExecRequest};
 use crate::error::AdminError;
 use crate::exit::ExitCode;
 use crate::output::Printer;
@@ -27,14 +25,7 @@ pub async fn run(
     } else {
         command.to_vec()
     };
-    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    let mode = if interactive {
-        ExecMode::Interactive
-    } else {
-        ExecMode::Streamed {
-            stdin: ExecStdin::Host,
-        }
-    };
+    let (interactive, mode) = super::terminal_mode();
     printer.verbose(&format!(
         "run in {} ({}): {}",
         target.describe(),

@@ -185,16 +185,19 @@ fn env_check_reads_every_source_and_shows_required_failures_as_rows() {
     assert!(row("SECRET_KEY").contains("missing"), "{}", out.stdout);
     assert!(!out.all().contains("pw-9f3") && !out.all().contains("t0k"));
 
-    // The service does not pass DATABASE_URL: named, with the way to pass it.
+    // The service does not pass DATABASE_URL, nor SHADOW_DATABASE_URL that the host sets for
+    // a project with schema.sql: both named, with the way to pass them.
     write(".env.api", "OTHER=1\n");
     write(
         ".env",
-        "TOKEN=t0k\nOPTIONAL_FLAG=\nEMPTY_ONE=x\nSECRET_KEY=s\nDATABASE_URL=postgres://u:pw-9f3@db/app\n",
+        "TOKEN=t0k\nOPTIONAL_FLAG=\nEMPTY_ONE=x\nSECRET_KEY=s\nDATABASE_URL=postgres://u:pw-9f3@db/app\nSHADOW_DATABASE_URL=postgres://u:pw-9f3@shadow/postgres\n",
     );
+    write("schema.sql", "CREATE TABLE t (id int);\n");
     let out = run();
     out.code(1)
-        .stderr_has("not set: DATABASE_URL")
-        .stderr_has("pass DATABASE_URL into the api service");
+        .stderr_has("not set: DATABASE_URL, SHADOW_DATABASE_URL")
+        .stderr_has("pass DATABASE_URL, SHADOW_DATABASE_URL into the api service");
+    assert!(!out.all().contains("pw-9f3"));
 }
 
 #[test]

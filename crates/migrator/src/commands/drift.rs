@@ -48,13 +48,7 @@ pub async fn run(settings: &Settings, printer: &Printer) -> Result<ExitCode, Mig
         .iter()
         .map(|m| (m.up_path.as_path(), m.up_sql.as_str()));
     commands::preflight(settings, scripts, &["drift"])?;
-    let url = match &settings.shadow_database_url {
-        Ok(Some(u)) => u.clone(),
-        _ => settings
-            .database_url
-            .clone()
-            .ok_or(MigratorError::NoDatabaseUrl)?,
-    };
+    let url = commands::shadow_url(settings)?;
     let built = Shadows::scoped(
         &url,
         settings.pgpassword.as_deref(),

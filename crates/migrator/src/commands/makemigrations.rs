@@ -139,6 +139,9 @@ pub async fn run(
     printer: &Printer,
     args: &MakemigrationsArgs,
 ) -> Result<ExitCode, MigratorError> {
+    if args.from_database {
+        return from_database(settings, printer, args).await;
+    }
     let input = schema_input(settings, args)?;
     let shown = input.shown.clone();
     let schema_file = schema_ref(&shown);
@@ -193,6 +196,26 @@ pub async fn run(
     generate_and_emit(settings, printer, args, &migrations, &shown, &sql).await
 }
 
+/// `--from-database`: the live schema (rendered and proven as `pull` does) is the target, so
+/// the migration records what was changed in the database by hand.
+async fn from_database(
+    settings: &Settings,
+    printer: &Printer,
+    args: &MakemigrationsArgs,
+) -> Result<ExitCode, MigratorError> {
+    let (sql, _) = super::pull::live_schema_sql(settings).await?;
+    let migrations = if settings.bundle.is_some() || settings.migrations_dir.exists() {
+        commands::scan(settings, printer)?
+    } else {
+        Vec::new()
+    };
+    let scripts = migrations
+        .iter()
+        .map(|m| (m.up_path.as_path(), m.up_sql.as_str()));
+    commands::preflight(settings, scripts, &["makemigrations", "--from-database"])?;
+    generate_and_emit(settings, printer, args, &migrations, "the database", &sql).await
+}
+
 async fn generate_and_emit(
     settings: &Settings,
     printer: &Printer,
@@ -202,20 +225,8 @@ async fn generate_and_emit(
     sql: &str,
 ) -> Result<ExitCode, MigratorError> {
     // The shadow databases go on SHADOW_DATABASE_URL's server, else on DATABASE_URL's.
-    let shadow_url = match &settings.shadow_database_url {
-        Ok(u) => u.clone(),
-        Err(()) => {
-            return Err(SchemaError::Shadow {
-                doing: "reading SHADOW_DATABASE_URL".into(),
-                message: "the value is not valid UTF-8".into(),
-            }
-            .into());
-        }
-    };
-    let url = shadow_url
-        .as_deref()
-        .or(settings.database_url.as_deref())
-        .ok_or(MigratorError::NoDatabaseUrl)?;
+    let shadow_url = commands::shadow_url(settings)?;
+    let url = shadow_url.as_str();
     let request = Request {
         url,
         pgpassword: settings.pgpassword.as_deref(),

@@ -45,6 +45,23 @@ pub async fn connect(settings: &Settings) -> Result<Db, MigratorError> {
     Db::connect(url, settings.pgpassword.as_deref()).await
 }
 
+/// The server for shadow databases: SHADOW_DATABASE_URL's when it is set, else DATABASE_URL's.
+pub fn shadow_url(settings: &Settings) -> Result<String, MigratorError> {
+    let shadow = match &settings.shadow_database_url {
+        Ok(u) => u.clone(),
+        Err(()) => {
+            return Err(crate::schema::SchemaError::Shadow {
+                doing: "reading SHADOW_DATABASE_URL".into(),
+                message: "the value is not valid UTF-8".into(),
+            }
+            .into());
+        }
+    };
+    shadow
+        .or_else(|| settings.database_url.clone())
+        .ok_or(MigratorError::NoDatabaseUrl)
+}
+
 /// Runs `work` while holding the migration lock; the lock is released on every path.
 pub async fn locked<T>(
     db: &mut Db,

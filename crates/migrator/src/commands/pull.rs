@@ -48,16 +48,38 @@ pub async fn run(
             Some(path)
         }
     };
+    let (text, statements) = live_schema_sql(settings).await?;
+    match target {
+        Some(path) => {
+            let file = schema_ref(&path.display().to_string());
+            pair::write_one(&path, text.as_bytes(), args.force).map_err(|e| {
+                MigratorError::WriteFile {
+                    file: file.clone(),
+                    source: e.source,
+                }
+            })?;
+            printer.report(&Outcome::Pulled {
+                file,
+                objects: statements,
+                text: None,
+            })?;
+        }
+        None => printer.report(&Outcome::Pulled {
+            file: schema_ref("schema.sql"),
+            objects: statements,
+            text: Some(text),
+        })?,
+    }
+    Ok(ExitCode::Success)
+}
+
+/// The live database's schema as SQL, proven: loaded into a new database it gives a schema
+/// with no difference from the live one. Returns the text and its statement count.
+pub async fn live_schema_sql(settings: &Settings) -> Result<(String, usize), MigratorError> {
     let mut db = commands::connect(settings).await?;
     let live = introspect(db.conn()).await?;
     db.close().await?;
-    let url = match &settings.shadow_database_url {
-        Ok(Some(u)) => u.clone(),
-        _ => settings
-            .database_url
-            .clone()
-            .ok_or(MigratorError::NoDatabaseUrl)?,
-    };
+    let url = commands::shadow_url(settings)?;
     // A new database is the starting point (it has `public` and its default privileges):
     // the file is the diff from it to the live schema, then loaded into it for the proof.
     let (text, statements, residual) = Shadows::scoped(
@@ -88,26 +110,5 @@ pub async fn run(
                 .join("\n"),
         });
     }
-    match target {
-        Some(path) => {
-            let file = schema_ref(&path.display().to_string());
-            pair::write_one(&path, text.as_bytes(), args.force).map_err(|e| {
-                MigratorError::WriteFile {
-                    file: file.clone(),
-                    source: e.source,
-                }
-            })?;
-            printer.report(&Outcome::Pulled {
-                file,
-                objects: statements,
-                text: None,
-            })?;
-        }
-        None => printer.report(&Outcome::Pulled {
-            file: schema_ref("schema.sql"),
-            objects: statements,
-            text: Some(text),
-        })?,
-    }
-    Ok(ExitCode::Success)
+    Ok((text, statements))
 }

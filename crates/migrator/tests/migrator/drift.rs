@@ -76,3 +76,45 @@ async fn drift_lists_changes_made_by_hand_and_only_those() {
         .code(6)
         .stderr_has("migration 2 (create tags) is applied but its file is missing");
 }
+
+/// `makemigrations --from-database`: the migration that records what was changed by hand;
+/// once applied, no drift is left, and it reverts cleanly.
+#[tokio::test]
+async fn makemigrations_from_the_database_records_the_changes_made_by_hand() {
+    let p = Project::new().await;
+    p.add(
+        1,
+        "items",
+        "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL);",
+        Some("DROP TABLE items;"),
+    );
+    p.migrator().arg("migrate").run().ok();
+    p.sql("ALTER TABLE items ADD COLUMN note text; CREATE INDEX items_name ON items (name)")
+        .await;
+    p.migrator().arg("drift").run().code(1);
+    let made = p
+        .migrator()
+        .args(["makemigrations", "--from-database", "-m", "by hand"])
+        .run();
+    made.ok().stdout_has("_by_hand.up.sql");
+    let up = p
+        .files()
+        .into_iter()
+        .find(|f| f.ends_with("_by_hand.up.sql"))
+        .unwrap_or_default();
+    let sql = std::fs::read_to_string(p.migrations().join(&up)).unwrap_or_default();
+    assert!(sql.contains("note") && sql.contains("items_name"), "{sql}");
+    // The database already has these changes: record the new migration as applied, and
+    // nothing drifts any more.
+    let version = up.split('_').next().unwrap_or_default().to_owned();
+    p.migrator().args(["stamp", &version]).run().ok();
+    p.migrator().arg("drift").run().ok().stderr_has("No drift");
+    // Its down script reverts them: the database is migration 1's state again, no drift.
+    p.migrator().args(["downgrade", "-1"]).run().ok();
+    p.migrator().arg("drift").run().ok().stderr_has("No drift");
+    // Conflicting flags are refused before anything runs.
+    p.migrator()
+        .args(["makemigrations", "--from-database", "--check"])
+        .run()
+        .code(2);
+}
