@@ -33,6 +33,8 @@
 
 #[path = "corpus_support/checks.rs"]
 mod checks;
+#[path = "corpus_support/drift.rs"]
+mod drift;
 #[path = "corpus_support/fetch.rs"]
 mod fetch;
 #[path = "corpus_support/projects.rs"]

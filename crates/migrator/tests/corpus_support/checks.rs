@@ -48,6 +48,8 @@ pub enum Check {
     FromEmpty,
     /// migrations[..k] → the dump after migrations[..m].
     Cut { k: usize, m: usize },
+    /// `migrator migrate` of the history, then `drift` (none) and `pull` (proven).
+    Drift,
 }
 
 impl Check {
@@ -63,6 +65,7 @@ impl Check {
             ),
             Check::FromEmpty => "from empty".into(),
             Check::Cut { k, m } => format!("cut {k} -> {m}"),
+            Check::Drift => "migrate, drift, pull".into(),
         }
     }
 }
@@ -83,6 +86,7 @@ pub fn plan(h: &History, cuts: usize) -> Vec<Check> {
         checks.push(Check::OwnSchema);
     }
     checks.push(Check::FromEmpty);
+    checks.push(Check::Drift);
     if n < 2 {
         return checks;
     }
@@ -191,7 +195,7 @@ pub async fn prepare(h: &History, checks: &[Check]) -> Result<Prepared, String> 
                 dump_at.extend([k, m]);
                 snap_at.insert(k);
             }
-            Check::Replay => {}
+            Check::Replay | Check::Drift => {}
         }
     }
     let work = pg::cluster().create_db().await;
@@ -298,6 +302,7 @@ impl Prepared {
                 Ok(d) => Ok(self.roundtrip(k, &schema_from_dump(d)).await),
                 Err(e) => Err(e),
             },
+            Check::Drift => Ok(super::drift::drift_and_pull(self).await),
         };
         result.unwrap_or_else(|e| Outcome::fail(e.clone(), e))
     }
