@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::output::Format;
 use protocol::cli::{
-    DowngradeArgs, MakemigrationsArgs, MigrateArgs, PullArgs, SqlmigrateArgs, StampArgs,
+    BaselineArgs, DowngradeArgs, MakemigrationsArgs, MigrateArgs, PullArgs, ResetArgs,
+    SqlmigrateArgs, StampArgs,
 };
 
 const MAKEMIGRATIONS_HELP: &str = "Files: the migrations folder and schema.sql of your working tree are sent to the migrator in \
@@ -151,6 +152,13 @@ pub enum DbCommand {
     Sqlmigrate(SqlmigrateArgs),
     /// Write schema.sql (or -o FILE) from the live database, proven; --force replaces a file.
     Pull(PullArgs),
+    /// Adopt an existing database: an initial migration that creates exactly its schema
+    /// (proven), written into your (empty) migrations folder and recorded as applied.
+    Baseline(BaselineArgs),
+    /// Development only: drop every object of the database and migrate again (asks on a
+    /// terminal, --yes otherwise; a database whose name or host says prod/production/prd/live
+    /// is refused).
+    Reset(ResetArgs),
     /// Compare the live database with what its applied migrations build: exit 0 when they
     /// match, 1 listing what was changed by hand (`--format json` too).
     Drift,

@@ -119,6 +119,14 @@ pub enum AdminError {
     )]
     NoStdin { target: String, command: String },
 
+    #[error(
+        "reset drops every object of the database and there is no terminal to ask on; nothing was changed\nhint: confirm it: admin db reset --yes"
+    )]
+    ResetNeedsYes,
+
+    #[error("reset was not confirmed; nothing was changed")]
+    ResetDeclined,
+
     /// The migrator's own error, rendered with host paths and `admin db …` commands.
     #[error("{text}")]
     Migrator { text: String, code: u8 },
@@ -144,7 +152,8 @@ impl AdminError {
             AdminError::Interrupted { .. } => ExitCode::Interrupted,
             AdminError::ImageMakemigrations => ExitCode::Usage,
             AdminError::PullExists { .. } => ExitCode::InvalidInput,
-            AdminError::NoStdin { .. } => ExitCode::Usage,
+            AdminError::NoStdin { .. } | AdminError::ResetNeedsYes => ExitCode::Usage,
+            AdminError::ResetDeclined => ExitCode::Failure,
             AdminError::Migrator { code, .. } | AdminError::NoMigrator { code, .. } => {
                 ExitCode::External(*code)
             }

@@ -84,6 +84,24 @@ pub async fn run(cli: Cli, env: EnvMap, printer: &Printer) -> anyhow::Result<Exi
         DbCommand::Current => migrator(MigratorCommand::Current).await,
         DbCommand::Drift => migrator(MigratorCommand::Drift).await,
         DbCommand::Pull(a) => migrator(MigratorCommand::Pull(a)).await,
+        // The pair is written on the host first; only then is it recorded as applied.
+        DbCommand::Baseline(a) => match migrator(MigratorCommand::Baseline(a)).await? {
+            ExitCode::Success => {
+                let stamp = protocol::cli::StampArgs {
+                    target: protocol::cli::StampTarget::Head,
+                    lock_timeout: 60,
+                };
+                migrator(MigratorCommand::Stamp(stamp)).await
+            }
+            other => Ok(other),
+        },
+        DbCommand::Reset(mut a) => {
+            if !a.yes {
+                commands::reset::confirm(printer)?;
+                a.yes = true;
+            }
+            migrator(MigratorCommand::Reset(a)).await
+        }
         DbCommand::Stamp(a) => migrator(MigratorCommand::Stamp(a)).await,
         DbCommand::Sqlmigrate(a) => migrator(MigratorCommand::Sqlmigrate(a)).await,
         DbCommand::Shell(a) => commands::shell::run(&settings, &project, printer, &a.command).await,

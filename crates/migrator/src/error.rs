@@ -113,6 +113,23 @@ pub enum MigratorError {
     NothingToCheck {
         file: FileRef,
     },
+    /// `baseline` into a folder that has migrations.
+    BaselineNotEmpty {
+        dir: FileRef,
+        count: usize,
+    },
+    /// `baseline` on a database that has migrations applied.
+    BaselineApplied {
+        count: usize,
+    },
+    /// `reset` on a database whose name or host marks production.
+    ResetProduction {
+        word: String,
+    },
+    /// `reset` without `--yes` and no terminal to ask on.
+    ResetNeedsYes,
+    /// `reset` was not confirmed.
+    ResetDeclined,
     /// `pull` would overwrite a file.
     PullExists {
         file: FileRef,
@@ -213,6 +230,8 @@ impl MigratorError {
             Database { .. } | Output(_) => ExitCode::Failure,
             Schema(e) => e.exit_code(),
             PullProof { .. } => ExitCode::VerifyFailed,
+            ResetProduction { .. } | ResetNeedsYes => ExitCode::Usage,
+            ResetDeclined => ExitCode::Failure,
             LockTimeout { .. } => ExitCode::LockTimeout,
             MigrationFailed { .. }
             | NoTxMigrationFailed { .. }
@@ -233,6 +252,8 @@ impl MigratorError {
             | SchemaFileMissing { .. }
             | NothingToCheck { .. }
             | PullExists { .. }
+            | BaselineNotEmpty { .. }
+            | BaselineApplied { .. }
             | DuplicateVersion { .. }
             | OrphanDown { .. }
             | OutsideDir { .. }
@@ -477,6 +498,38 @@ impl MigratorError {
                 p("fix the path (or create the file), then run: ")
                     .cmd(&["makemigrations", "--schema", "<FILE>"]),
             ),
+            BaselineNotEmpty { dir, count } => d(
+                "baseline_not_empty",
+                p("baseline starts a history, but ")
+                    .file(dir.clone())
+                    .t(format!(" already has {count} migration(s); nothing was written")),
+            )
+            .hint(
+                p("to record changes made since, generate a migration from the database: ")
+                    .cmd(&["makemigrations", "--from-database", "-m", "\"…\""]),
+            ),
+            BaselineApplied { count } => d(
+                "baseline_applied",
+                p(format!(
+                    "baseline adopts a database no migration tool of ours has touched, but this one has {count} migration(s) applied; nothing was written"
+                )),
+            )
+            .hint(p("see what it has: ").cmd(&["history"])),
+            ResetProduction { word } => d(
+                "reset_production",
+                p(format!(
+                    "reset refuses this database: its name or host says `{word}` (reset is for development databases); nothing was changed"
+                )),
+            )
+            .hint(p(
+                "point DATABASE_URL at a development database; a production database is never reset by this tool",
+            )),
+            ResetNeedsYes => d(
+                "reset_needs_yes",
+                p("reset drops every object of the database and there is no terminal to ask on; nothing was changed"),
+            )
+            .hint(p("confirm it: ").cmd(&["reset", "--yes"])),
+            ResetDeclined => d("reset_declined", p("reset was not confirmed; nothing was changed")),
             PullExists { file } => d(
                 "pull_exists",
                 p("").file(file.clone()).t(" exists; nothing was written"),

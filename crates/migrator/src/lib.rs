@@ -59,6 +59,8 @@ pub async fn run(
         Command::Sqlmigrate(a) => commands::sqlmigrate::run(&settings, printer, a).await?,
         Command::Drift => commands::drift::run(&settings, printer).await?,
         Command::Pull(a) => commands::pull::run(&settings, printer, a).await?,
+        Command::Reset(a) => commands::reset::run(&settings, printer, a).await?,
+        Command::Baseline(a) => commands::baseline::run(&settings, printer, a).await?,
     };
     Ok(code)
 }

@@ -130,6 +130,16 @@ pub fn to_argv(cli: &Cli) -> Vec<String> {
         Command::History => argv.push("history".into()),
         Command::Current => argv.push("current".into()),
         Command::Drift => argv.push("drift".into()),
+        Command::Baseline(a) => {
+            argv.push("baseline".into());
+            argv.push(format!("--message={}", a.message));
+        }
+        Command::Reset(a) => {
+            argv.push("reset".into());
+            if a.yes {
+                argv.push("--yes".into());
+            }
+        }
         Command::Pull(a) => {
             argv.push("pull".into());
             if a.force {
@@ -237,6 +247,8 @@ mod tests {
             Just(Command::History),
             Just(Command::Current),
             Just(Command::Drift),
+            any::<bool>().prop_map(|yes| Command::Reset(ResetArgs { yes })),
+            "\\PC{0,40}".prop_map(|message| Command::Baseline(BaselineArgs { message })),
             (any::<bool>(), proptest::option::of("[a-z/._-]{1,12}")).prop_map(|(force, o)| {
                 Command::Pull(PullArgs {
                     output: o.map(std::path::PathBuf::from),

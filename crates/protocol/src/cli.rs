@@ -80,6 +80,27 @@ pub enum Command {
     /// Write schema.sql from the live database (every managed object, proven: loading the file
     /// into an empty database gives the same schema).
     Pull(PullArgs),
+    /// Development only: drop every object of the database, then apply every migration again.
+    /// Refuses a database whose name or host says prod/production/prd/live; asks on a terminal,
+    /// `--yes` otherwise.
+    Reset(ResetArgs),
+    /// Adopt an existing database: an initial migration that creates exactly its schema
+    /// (proven), recorded as applied. Into an empty migrations folder only.
+    Baseline(BaselineArgs),
+}
+
+#[derive(Debug, Clone, PartialEq, Args)]
+pub struct BaselineArgs {
+    /// What the migration says; becomes the file name slug.
+    #[arg(short, long, default_value = "baseline")]
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Args)]
+pub struct ResetArgs {
+    /// Do not ask (scripts, CI).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Args)]

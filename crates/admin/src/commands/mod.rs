@@ -4,6 +4,7 @@
 pub mod dbshell;
 pub mod env_check;
 pub mod migrator;
+pub mod reset;
 pub mod shell;
 
 use crate::docker;

@@ -134,3 +134,52 @@ fn pull_and_drift_through_the_container() {
     assert_eq!(json.json()["drifted"], true);
     assert_no_canary(&[&refused, &pulled, &drift, &json]);
 }
+
+/// `baseline` through admin: a database made by hand is adopted — the pair written on the
+/// host, recorded as applied (after it is written), no drift.
+#[test]
+fn baseline_adopts_a_database_made_by_hand() {
+    let Some(images) = images() else { return };
+    let s = Stack::reference(images, "base");
+    s.admin()
+        .args([
+            "db",
+            "dbshell",
+            "--",
+            "-c",
+            "CREATE TABLE legacy (id int PRIMARY KEY, name text); INSERT INTO legacy VALUES (1, 'kept')",
+        ])
+        .run()
+        .ok();
+    let adopt = s
+        .admin()
+        .args(["db", "baseline", "-m", "adopt legacy"])
+        .run();
+    adopt
+        .ok()
+        .stdout_has("migrations/")
+        .stdout_has("_adopt_legacy.up.sql");
+    let up = std::fs::read_dir(s.path("migrations"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with("_adopt_legacy.up.sql"))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(up, 1);
+    s.admin()
+        .args(["db", "history"])
+        .run()
+        .ok()
+        .stdout_has("applied")
+        .stdout_has("<- current");
+    s.admin()
+        .args(["db", "drift"])
+        .run()
+        .ok()
+        .stderr_has("No drift");
+    let kept = s.psql("db", "app", "SELECT name FROM legacy");
+    assert_eq!(kept.trim(), "kept");
+    assert_no_canary(&[&adopt]);
+}

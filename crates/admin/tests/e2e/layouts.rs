@@ -200,6 +200,33 @@ fn env_check_reads_every_source_and_shows_required_failures_as_rows() {
     assert!(!out.all().contains("pw-9f3"));
 }
 
+/// `reset` is confirmed on the host before anything else: without a terminal, `--yes` is
+/// required (exit 2, nothing runs: Docker is not even dialled).
+#[test]
+fn reset_without_a_terminal_needs_yes() {
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    assert!(
+        std::fs::write(
+            dir.path().join("compose.yaml"),
+            "services:\n  api:\n    image: x\n"
+        )
+        .is_ok()
+    );
+    let out = Run::bin(env!("CARGO_BIN_EXE_admin"))
+        .env_remove("COMPOSE_FILE")
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .current_dir(dir.path())
+        .args(["db", "reset"])
+        .run();
+    out.code(2)
+        .stderr_has("nothing was changed")
+        .stderr_has("hint: confirm it: admin db reset --yes");
+    assert!(!out.stderr.contains("docker.sock"), "{}", out.stderr);
+}
+
 #[test]
 fn completions_and_help() {
     let bash = Run::bin(env!("CARGO_BIN_EXE_admin"))

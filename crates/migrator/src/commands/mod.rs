@@ -1,6 +1,7 @@
 //! One file per subcommand. Each takes the resolved settings and the printer and returns the
 //! exit code; errors are `MigratorError`s (with anyhow context added here, at the command layer).
 
+pub mod baseline;
 pub mod current;
 pub mod downgrade;
 pub mod drift;
@@ -9,6 +10,7 @@ pub mod makemigrations;
 pub mod migrate;
 pub mod pull;
 pub mod repair;
+pub mod reset;
 pub mod sqlmigrate;
 pub mod stamp;
 

@@ -76,13 +76,23 @@ pub async fn run(
 /// The live database's schema as SQL, proven: loaded into a new database it gives a schema
 /// with no difference from the live one. Returns the text and its statement count.
 pub async fn live_schema_sql(settings: &Settings) -> Result<(String, usize), MigratorError> {
+    let (text, _, statements) = live_schema_pair(settings, false).await?;
+    Ok((text, statements))
+}
+
+/// [`live_schema_sql`], and with `down` the script that drops it all again, proven too: run
+/// after the text on the new database it leaves a schema with no difference from a new one.
+pub async fn live_schema_pair(
+    settings: &Settings,
+    down: bool,
+) -> Result<(String, String, usize), MigratorError> {
     let mut db = commands::connect(settings).await?;
     let live = introspect(db.conn()).await?;
     db.close().await?;
     let url = commands::shadow_url(settings)?;
     // A new database is the starting point (it has `public` and its default privileges):
     // the file is the diff from it to the live schema, then loaded into it for the proof.
-    let (text, statements, residual) = Shadows::scoped(
+    let (text, back, statements, residual) = Shadows::scoped(
         &url,
         settings.pgpassword.as_deref(),
         async |sh: &Shadows| {
@@ -94,9 +104,16 @@ pub async fn live_schema_sql(settings: &Settings) -> Result<(String, usize), Mig
             let text = format!("{HEADER}{}", plan.up_sql());
             sh.sql(&mut conn, &text).await?;
             let loaded = introspect(&mut conn).await?;
+            let mut residual = diff(&loaded, &live, &Renames::default())?;
+            let mut back = String::new();
+            if down && residual.is_empty() {
+                back = diff(&live, &blank, &Renames::default())?.up_sql();
+                sh.sql(&mut conn, &back).await?;
+                let emptied = introspect(&mut conn).await?;
+                residual = diff(&emptied, &blank, &Renames::default())?;
+            }
             close(conn).await?;
-            let residual = diff(&loaded, &live, &Renames::default())?;
-            Ok::<_, SchemaError>((text, statements, residual))
+            Ok::<_, SchemaError>((text, back, statements, residual))
         },
     )
     .await?;
@@ -110,5 +127,5 @@ pub async fn live_schema_sql(settings: &Settings) -> Result<(String, usize), Mig
                 .join("\n"),
         });
     }
-    Ok((text, statements))
+    Ok((text, back, statements))
 }

@@ -541,7 +541,7 @@ mod tests {
         let h = history(40);
         let p = plan(&h, 6);
         assert_eq!(p, plan(&h, 6));
-        assert_eq!(p[..2], [Check::Replay, Check::FromEmpty]);
+        assert_eq!(p[..3], [Check::Replay, Check::FromEmpty, Check::Drift]);
         let cuts: Vec<(usize, usize)> = p[2..]
             .iter()
             .filter_map(|c| match *c {
@@ -558,7 +558,10 @@ mod tests {
         for &(k, m) in cuts.iter().step_by(2) {
             assert!(has_ddl(&h.migrations[m - 1].sql), "{k} -> {m}");
         }
-        assert_eq!(plan(&history(1), 6), [Check::Replay, Check::FromEmpty]);
+        assert_eq!(
+            plan(&history(1), 6),
+            [Check::Replay, Check::FromEmpty, Check::Drift]
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod autogen;
 mod autogen_cache;
+mod baseline;
 mod basics;
 mod canary;
 mod concurrency;
@@ -15,6 +16,7 @@ mod makemigrations;
 mod pairs;
 mod preflight;
 mod pull;
+mod reset;
 mod safety;
 mod shadow_cleanup;
 mod snapshots;
