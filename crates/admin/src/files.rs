@@ -155,6 +155,24 @@ pub fn mode(
     }
 }
 
+/// [`locate`] with the folder from `--migrations-dir` / `ADMIN_MIGRATIONS_DIR`.
+pub fn locate_for(
+    settings: &crate::settings::Settings,
+    project: &Project,
+    schema_arg: Option<(&Path, &str)>,
+) -> HostFiles {
+    locate(
+        project,
+        &settings.cwd,
+        settings.migrations_dir.as_deref(),
+        settings
+            .os_env
+            .get("ADMIN_MIGRATIONS_DIR")
+            .map(String::as_str),
+        schema_arg,
+    )
+}
+
 /// Where the host's migrations folder and schema.sql are (see the module doc).
 pub fn locate(
     project: &Project,

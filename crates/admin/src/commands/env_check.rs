@@ -120,16 +120,7 @@ const MUST_REACH: &[&str] = &["DATABASE_URL"];
 /// databases there) and it is set on the host (empty or unset, DATABASE_URL's server is used).
 fn must_reach(settings: &Settings, project: &Project) -> Vec<&'static str> {
     let mut out = MUST_REACH.to_vec();
-    let files = crate::files::locate(
-        project,
-        &settings.cwd,
-        settings.migrations_dir.as_deref(),
-        settings
-            .os_env
-            .get("ADMIN_MIGRATIONS_DIR")
-            .map(String::as_str),
-        None,
-    );
+    let files = crate::files::locate_for(settings, project, None);
     let shadow_wanted = project
         .env
         .get("SHADOW_DATABASE_URL")

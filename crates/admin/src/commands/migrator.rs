@@ -78,14 +78,9 @@ pub async fn run(
         _ => None,
     };
     let host = (from == FilesFrom::Host && reads).then(|| {
-        files::locate(
+        files::locate_for(
+            settings,
             project,
-            &settings.cwd,
-            settings.migrations_dir.as_deref(),
-            settings
-                .os_env
-                .get("ADMIN_MIGRATIONS_DIR")
-                .map(String::as_str),
             schema_arg.as_ref().map(|(p, by)| (p.as_path(), *by)),
         )
     });

@@ -5,6 +5,27 @@
 
 use super::{Stack, assert_no_canary, images, in_ci};
 
+/// A stack project: db (with `db_deploy`) and api (plus `api_extra`), one migration; the
+/// project name is the stack name.
+fn stack_project(s: &mut Stack, images: &super::Images, db_deploy: &str, api_extra: &str) {
+    s.write(
+        "compose.yaml",
+        &format!(
+            "services:\n  db:\n    image: {db}\n    environment: {{POSTGRES_USER: app, POSTGRES_PASSWORD: \"${{POSTGRES_PASSWORD}}\", POSTGRES_DB: app}}\n    {db_deploy}\n  api:\n    image: {api}\n    environment:\n      DATABASE_URL: \"${{DATABASE_URL}}\"{api_extra}\n",
+            db = images.db,
+            api = images.api
+        ),
+    );
+    s.files.push("compose.yaml".into());
+    s.env.insert("COMPOSE_PROJECT_NAME".into(), s.name.clone());
+    s.write_env();
+    s.add_migration(
+        "20260101000000_t",
+        "CREATE TABLE t (id int);\n",
+        "DROP TABLE t;\n",
+    );
+}
+
 /// Leaves the swarm on drop when this test created it.
 struct SwarmGuard {
     created: bool,
@@ -74,22 +95,7 @@ fn swarm_stack_runs_in_the_task_container() {
     let mut s = Stack::exclusive(images, "swm");
     // `dnsrr`: `db` resolves to the task's address directly. The default virtual IP needs the
     // kernel's IPVS, which some kernels (this CI machine's VM) lack.
-    s.write(
-        "compose.yaml",
-        &format!(
-            "services:\n  db:\n    image: {db}\n    environment: {{POSTGRES_USER: app, POSTGRES_PASSWORD: \"${{POSTGRES_PASSWORD}}\", POSTGRES_DB: app}}\n    deploy: {{endpoint_mode: dnsrr}}\n  api:\n    image: {api}\n    environment:\n      DATABASE_URL: \"${{DATABASE_URL}}\"\n",
-            db = images.db,
-            api = images.api
-        ),
-    );
-    s.files.push("compose.yaml".into());
-    s.env.insert("COMPOSE_PROJECT_NAME".into(), s.name.clone());
-    s.write_env();
-    s.add_migration(
-        "20260101000000_t",
-        "CREATE TABLE t (id int);\n",
-        "DROP TABLE t;\n",
-    );
+    stack_project(&mut s, images, "deploy: {endpoint_mode: dnsrr}", "");
     let mut swarm = SwarmGuard::join();
     let deploy = std::process::Command::new("docker")
         .args([
@@ -280,21 +286,11 @@ fn two_node_swarm_names_the_node_reaches_it_and_schedules_jobs_there() {
     );
     assert!(save.wait().is_ok_and(|st| st.success()));
 
-    s.write(
-        "compose.yaml",
-        &format!(
-            "services:\n  db:\n    image: {db}\n    environment: {{POSTGRES_USER: app, POSTGRES_PASSWORD: \"${{POSTGRES_PASSWORD}}\", POSTGRES_DB: app}}\n    deploy: {{endpoint_mode: dnsrr, placement: {{constraints: [\"node.role == manager\"]}}}}\n  api:\n    image: {api}\n    environment:\n      DATABASE_URL: \"${{DATABASE_URL}}\"\n    deploy: {{placement: {{constraints: [\"node.labels.admin-test == node2\"]}}}}\n",
-            db = images.db,
-            api = images.api
-        ),
-    );
-    s.files.push("compose.yaml".into());
-    s.env.insert("COMPOSE_PROJECT_NAME".into(), s.name.clone());
-    s.write_env();
-    s.add_migration(
-        "20260101000000_t",
-        "CREATE TABLE t (id int);\n",
-        "DROP TABLE t;\n",
+    stack_project(
+        &mut s,
+        images,
+        "deploy: {endpoint_mode: dnsrr, placement: {constraints: [\"node.role == manager\"]}}",
+        "\n    deploy: {placement: {constraints: [\"node.labels.admin-test == node2\"]}}",
     );
     ok(
         std::process::Command::new("docker")

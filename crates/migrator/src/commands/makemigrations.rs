@@ -183,17 +183,27 @@ pub async fn run(
         }
         .into());
     }
+    let migrations = replayable(settings, printer, &["makemigrations"])?;
+    generate_and_emit(settings, printer, args, &migrations, &shown, &sql).await
+}
+
+/// The migrations (none when the folder does not exist yet), each checked first: every one is
+/// replayed on a shadow database.
+fn replayable(
+    settings: &Settings,
+    printer: &Printer,
+    retry: &[&str],
+) -> Result<Vec<files::LocalMigration>, MigratorError> {
     let migrations = if settings.bundle.is_some() || settings.migrations_dir.exists() {
         commands::scan(settings, printer)?
     } else {
         Vec::new()
     };
-    // Every migration is replayed on a shadow database: each is checked first.
     let scripts = migrations
         .iter()
         .map(|m| (m.up_path.as_path(), m.up_sql.as_str()));
-    commands::preflight(settings, scripts, &["makemigrations"])?;
-    generate_and_emit(settings, printer, args, &migrations, &shown, &sql).await
+    commands::preflight(settings, scripts, retry)?;
+    Ok(migrations)
 }
 
 /// `--from-database`: the live schema (rendered and proven as `pull` does) is the target, so
@@ -204,15 +214,7 @@ async fn from_database(
     args: &MakemigrationsArgs,
 ) -> Result<ExitCode, MigratorError> {
     let (sql, _) = super::pull::live_schema_sql(settings).await?;
-    let migrations = if settings.bundle.is_some() || settings.migrations_dir.exists() {
-        commands::scan(settings, printer)?
-    } else {
-        Vec::new()
-    };
-    let scripts = migrations
-        .iter()
-        .map(|m| (m.up_path.as_path(), m.up_sql.as_str()));
-    commands::preflight(settings, scripts, &["makemigrations", "--from-database"])?;
+    let migrations = replayable(settings, printer, &["makemigrations", "--from-database"])?;
     generate_and_emit(settings, printer, args, &migrations, "the database", &sql).await
 }
 
