@@ -414,6 +414,19 @@ pub(super) fn is_closed_pipe(err: &std::io::Error) -> bool {
     matches!(err.kind(), BrokenPipe | ConnectionReset | NotConnected)
 }
 
+/// The host terminal's size for an interactive session (`None` otherwise), read before the
+/// program starts.
+pub(super) fn session_size(
+    mode: &super::exec::ExecMode,
+) -> Result<Option<(u16, u16)>, DockerError> {
+    if *mode != super::exec::ExecMode::Interactive {
+        return Ok(None);
+    }
+    super::terminal::terminal_size()
+        .map(Some)
+        .map_err(terminal_error("reading the terminal size"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

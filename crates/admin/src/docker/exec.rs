@@ -15,9 +15,8 @@ use bollard::Docker;
 use bollard::exec::{StartExecOptions, StartExecResults};
 use bollard::models::ExecConfig;
 
-use super::attached::{Run, Session, StopSignals, Streams, drive, terminal_error};
+use super::attached::{Run, Session, StopSignals, Streams, drive};
 use super::sink::OutputSink;
-use super::terminal::terminal_size;
 use super::{DockerError, exit_code_of};
 use crate::exit::ExitCode;
 
@@ -96,12 +95,7 @@ pub async fn exec<S: OutputSink + ?Sized>(
         working_dir: request.working_dir.clone(),
         session: Session::Container,
     };
-    let interactive = request.mode == ExecMode::Interactive;
-    let size = if interactive {
-        Some(terminal_size().map_err(terminal_error("reading the terminal size"))?)
-    } else {
-        None
-    };
+    let size = super::attached::session_size(&request.mode)?;
     // Handlers are installed before the program starts, so no signal is missed.
     let mut stop = StopSignals::new()?;
     let exec_id = docker
@@ -115,7 +109,7 @@ pub async fn exec<S: OutputSink + ?Sized>(
     };
     let options = StartExecOptions {
         detach: false,
-        tty: interactive,
+        tty: size.is_some(),
         output_capacity: None,
     };
     let started = docker

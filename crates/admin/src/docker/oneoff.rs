@@ -14,11 +14,10 @@ use bollard::query_parameters::{
 };
 
 use super::DockerError;
-use super::attached::{Run, Session, StopSignals, Streams, drive, terminal_error};
+use super::attached::{Run, Session, StopSignals, Streams, drive};
 use super::exec::{DETACH_KEYS, ExecMode, ExecOutcome, ExecRequest, ExecStdin};
 use super::sink::OutputSink;
 use super::start_failure::{StartFailure, start_failure};
-use super::terminal::terminal_size;
 
 /// Everything a one-off container is created with (the argv comes with each run).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -51,12 +50,7 @@ pub async fn run_container<S: OutputSink + ?Sized>(
     request: ExecRequest,
     sink: &mut S,
 ) -> Result<ExecOutcome, DockerError> {
-    let interactive = request.mode == ExecMode::Interactive;
-    let size = if interactive {
-        Some(terminal_size().map_err(terminal_error("reading the terminal size"))?)
-    } else {
-        None
-    };
+    let size = super::attached::session_size(&request.mode)?;
     let mut stop = StopSignals::new()?;
     let run = Run {
         docker,
