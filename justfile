@@ -11,10 +11,12 @@ default:
 setup:
     scripts/setup.sh
 
-# Every test: format and lint checks, unit tests, integration tests (real PostgreSQL, real Docker).
+# Every test: format and lint checks, unit tests, integration tests (real PostgreSQL, real Docker),
+# then the malformed-input suite on the binaries those tests built (about 15 s).
 [group('check')]
 test: lint
     cargo test --workspace --all-targets --locked
+    scripts/malformed.py --bin-dir target/debug
 
 # The real-world corpus test alone, its table printed (CORPUS_REPORT_ONLY=1 reports without failing).
 [group('check')]
