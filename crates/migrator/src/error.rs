@@ -326,17 +326,12 @@ impl MigratorError {
                 hint,
             } => d(
                 "no_transaction_failed",
-                Text(
-                    p("no-transaction migration ")
-                        .file(file.clone())
-                        .t(format!(
-                            " failed{position}: {message}\nits statement ran outside a transaction: check the database state before retrying"
-                        ))
-                        .0
-                        .into_iter()
-                        .chain(detail.0.clone())
-                        .collect(),
-                ),
+                p("no-transaction migration ")
+                    .file(file.clone())
+                    .t(format!(
+                        " failed{position}: {message}\nits statement ran outside a transaction: check the database state before retrying"
+                    ))
+                    .then(detail.clone()),
             )
             .hint(hint.clone()),
             NoTxDowngradeFailed {
@@ -347,22 +342,17 @@ impl MigratorError {
                 hint,
             } => d(
                 "no_transaction_down_failed",
-                Text(
-                    p("no-transaction down migration ")
-                        .file(file.clone())
-                        .t(format!(
-                            " failed{position}: {message}\nit ran outside a transaction; this migration stays recorded as applied"
-                        ))
-                        .0
-                        .into_iter()
-                        .chain(detail.0.clone())
-                        .collect(),
-                ),
+                p("no-transaction down migration ")
+                    .file(file.clone())
+                    .t(format!(
+                        " failed{position}: {message}\nit ran outside a transaction; this migration stays recorded as applied"
+                    ))
+                    .then(detail.clone()),
             )
             .hint(hint.clone()),
             Leftover { what, repair } => d(
                 "leftover",
-                Text(what.0.iter().cloned().chain(p("\nnothing was run").0).collect()),
+                what.clone().then(p("\nnothing was run")),
             )
             .hint(repair.clone()),
             DowngradeFailed {

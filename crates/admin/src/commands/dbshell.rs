@@ -5,7 +5,7 @@
 //! variables of the exec, never as arguments and never printed. Interactive on a terminal,
 //! piped otherwise; psql's exit status is passed through.
 
-use crate::compose::{self, Project};
+use crate::compose::Project;
 use crate::docker::{self, ContainerLookup, ExecOutcome, ExecRequest};
 use crate::error::AdminError;
 use crate::exit::ExitCode;
@@ -24,10 +24,7 @@ pub async fn run(
     let docker = docker::connect_to(settings.docker_host()).await?;
     let api_env = match docker::find_container(&docker, &project.name, &project.service).await? {
         ContainerLookup::Running(c) => docker::container_env(&docker, &c.id).await?,
-        _ => compose::service_environment(&project.service_config, &project.env)?
-            .into_iter()
-            .map(|(k, (v, _))| (k, v))
-            .collect(),
+        _ => project.api_environment()?,
     };
     let url = api_env
         .get("DATABASE_URL")

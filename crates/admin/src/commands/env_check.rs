@@ -274,14 +274,6 @@ async fn container_side(
     project: &Project,
     printer: &Printer,
 ) -> anyhow::Result<Seen> {
-    let computed = || -> anyhow::Result<BTreeMap<String, String>> {
-        Ok(
-            compose::service_environment(&project.service_config, &project.env)?
-                .into_iter()
-                .map(|(k, (v, _))| (k, v))
-                .collect(),
-        )
-    };
     if settings.up || settings.run {
         let target = crate::target::select(settings, project, printer).await?;
         let env = target.env().await?;
@@ -293,14 +285,14 @@ async fn container_side(
                 let env = docker::container_env(&d, &c.id).await?;
                 Ok(Seen::Container(c.name, env))
             }
-            _ => Ok(Seen::Computed(computed()?)),
+            _ => Ok(Seen::Computed(project.api_environment()?)),
         },
         Err(e) => {
             printer.status(&format!(
                 "note: Docker is not reachable ({}); the container's environment is computed from the Compose file",
                 e.to_string().lines().next().unwrap_or_default()
             ))?;
-            Ok(Seen::NoDocker(computed()?))
+            Ok(Seen::NoDocker(project.api_environment()?))
         }
     }
 }

@@ -58,6 +58,16 @@ pub fn service_environment(
     Ok(out)
 }
 
+impl super::Project {
+    /// The API service's container environment as Compose computes it (values only).
+    pub fn api_environment(&self) -> Result<BTreeMap<String, String>, ComposeError> {
+        Ok(service_environment(&self.service_config, &self.env)?
+            .into_iter()
+            .map(|(k, (v, _))| (k, v))
+            .collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

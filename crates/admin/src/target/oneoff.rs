@@ -12,7 +12,7 @@ use bollard::Docker;
 use bollard::models::{NetworkCreateRequest, VolumeCreateRequest};
 
 use super::{Fut, Target};
-use crate::compose::{Project, Resource, ServiceConfig, VolumeKind, service_environment};
+use crate::compose::{Project, Resource, ServiceConfig, VolumeKind};
 use crate::docker::{
     self, ContainerSpec, DockerError, ExecOutcome, ExecRequest, LABEL_ONEOFF, LABEL_PROJECT,
     LABEL_SERVICE, OutputSink,
@@ -194,9 +194,10 @@ fn network_keys(svc: &ServiceConfig) -> Vec<String> {
 pub async fn prepare(docker: &Docker, project: &Project) -> anyhow::Result<OneOffTarget> {
     let svc = &project.service_config;
     let image = service_image(docker, project).await?;
-    let env: Vec<String> = service_environment(svc, &project.env)?
+    let env: Vec<String> = project
+        .api_environment()?
         .into_iter()
-        .map(|(k, (v, _))| format!("{k}={v}"))
+        .map(|(k, v)| format!("{k}={v}"))
         .collect();
     let network_mode = match svc.network_mode.as_deref() {
         Some(m) if m.starts_with("service:") => {
