@@ -29,6 +29,8 @@ const EXAMPLES: &str = "Examples:
   admin db dbshell                        psql on the project database
   admin db dbshell -- -c 'select 1'       psql arguments after --
   echo 'ls migrations' | admin db shell   a script on stdin, no TTY
+  admin --database analytics db migrate   one of the databases in x-admin.databases
+  admin --all-databases db migrate        each of them, side by side, one report
 
 Files: every db command that reads migrations uses your working tree (the migrations folder
 and schema.sql, sent to the migrator through the Docker API), so what you edited is what
@@ -100,6 +102,19 @@ pub struct Cli {
     /// folder, ./migrations, or <project dir>/migrations).
     #[arg(long, value_name = "DIR", global = true)]
     pub migrations_dir: Option<PathBuf>,
+
+    /// The database to work on, by its name in `x-admin.databases` (default: ADMIN_DATABASE,
+    /// the one named `default`, else the first declared; a project that declares none has
+    /// one: the API service's DATABASE_URL).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub database: Option<String>,
+
+    /// Run the command on every database of `x-admin.databases`, in parallel: one combined
+    /// report (each line prefixed with the database's name; `--format json`: one document)
+    /// and one exit code (0 when every database succeeded, else the first failing one's, in
+    /// the order declared).
+    #[arg(long, global = true, conflicts_with = "database")]
+    pub all_databases: bool,
 
     /// Output format; `json` prints machine-readable results on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text, global = true)]

@@ -90,14 +90,14 @@ pub enum AdminError {
     StackNoTask { stack: String, service: String },
 
     #[error(
-        "the {service} service has no DATABASE_URL, so dbshell does not know which database to open\nhint: set DATABASE_URL in the service's environment (`environment:` or `env_file:`), then check with: admin db env_check"
+        "the {service} service has no {var}, so dbshell does not know which database to open\nhint: set {var} in the service's environment (`environment:` or `env_file:`), then check with: admin db env_check"
     )]
-    DbshellNoUrl { service: String },
+    DbshellNoUrl { service: String, var: String },
 
     #[error(
-        "the {service} service's DATABASE_URL is not a postgres:// URL (its value is not shown)\nhint: check it with: admin db env_check"
+        "the {service} service's {var} is not a postgres:// URL (its value is not shown)\nhint: check it with: admin db env_check"
     )]
-    DbshellBadUrl { service: String },
+    DbshellBadUrl { service: String, var: String },
 
     #[error(
         "no Compose service is the database: {host} names none of the project's services\nhint: name it in the Compose file: x-admin: {{db_service: db}}"

@@ -6,11 +6,13 @@
 //! Where the files are (first that applies):
 //! - source: `--files host|image` > `ADMIN_FILES` > `x-admin: {files: …}` > `host`;
 //! - migrations folder: `--migrations-dir DIR` (relative to the current directory) >
-//!   `ADMIN_MIGRATIONS_DIR` > `x-admin: {migrations: PATH}` (relative to the project directory,
-//!   like every Compose path) > the host side of the API service's bind mount of a
+//!   `ADMIN_MIGRATIONS_DIR` > the database's `x-admin.databases.NAME.migrations`, else
+//!   `x-admin: {migrations: PATH}` (relative to the project directory, like every Compose
+//!   path) > the host side of the API service's bind mount of a
 //!   `…/migrations` folder > `./migrations` if it exists > `<project dir>/migrations`;
 //! - schema.sql: `--schema`/`SCHEMA_FILE` (relative to the current directory) >
-//!   `x-admin: {schema: PATH}` > `schema.sql` beside the migrations folder.
+//!   the database's `schema`, else `x-admin: {schema: PATH}` (for a database with its own
+//!   folder: its own `schema` only) > `schema.sql` beside the migrations folder.
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +22,7 @@ use protocol::results::NewFile;
 use protocol::text::{Base, FileRef, Names, shell_word, with_position};
 
 use crate::compose::Project;
+use crate::databases::Database;
 
 /// Where a db command's files come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -159,10 +162,12 @@ pub fn mode(
 pub fn locate_for(
     settings: &crate::settings::Settings,
     project: &Project,
+    db: &Database,
     schema_arg: Option<(&Path, &str)>,
 ) -> HostFiles {
     locate(
         project,
+        db,
         &settings.cwd,
         settings.migrations_dir.as_deref(),
         settings
@@ -176,6 +181,7 @@ pub fn locate_for(
 /// Where the host's migrations folder and schema.sql are (see the module doc).
 pub fn locate(
     project: &Project,
+    db: &Database,
     cwd: &Path,
     dir_flag: Option<&Path>,
     dir_env: Option<&str>,
@@ -195,14 +201,14 @@ pub fn locate(
                 .filter(|v| !v.is_empty())
                 .map(|d| tidy(&absolute(cwd, Path::new(d))))
         })
-        .or_else(|| project.x_admin.migrations.as_deref().map(from_project))
+        .or_else(|| db.migrations.as_deref().map(from_project))
         .or(mount)
         .or_else(|| Some(cwd.join("migrations")).filter(|d| d.is_dir()))
         .unwrap_or_else(|| project.dir.join("migrations"));
     let (schema, given_by) = match schema_arg {
         Some((p, by)) => (tidy(&absolute(cwd, p)), Some(by.to_string())),
-        None => match project.x_admin.schema.as_deref() {
-            Some(s) => (from_project(s), Some("x-admin.schema".to_string())),
+        None => match db.schema.as_deref() {
+            Some(s) => (from_project(s), Some(format!("{}.schema", db.origin))),
             None => (tidy(&dir.join("..").join("schema.sql")), None),
         },
     };

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod compose;
+pub mod databases;
 pub mod docker;
 pub mod error;
 pub mod files;
@@ -32,6 +33,9 @@ pub fn code_of(e: &(dyn std::error::Error + 'static)) -> Option<ExitCode> {
     }
     if let Some(e) = e.downcast_ref::<files::FilesError>() {
         return Some(e.exit_code());
+    }
+    if e.downcast_ref::<databases::DatabasesError>().is_some() {
+        return Some(ExitCode::Usage);
     }
     e.downcast_ref::<error::AdminError>()
         .map(error::AdminError::exit_code)
@@ -74,9 +78,41 @@ pub async fn run(cli: Cli, env: EnvMap, printer: &Printer) -> anyhow::Result<Exi
             .collect::<Vec<_>>()
             .join(", ")
     ))?;
-    let migrator =
-        |command: MigratorCommand| commands::migrator::run(&settings, &project, printer, command);
-    match db {
+    if let DbCommand::EnvCheck = db {
+        let dbs = databases::declared_or_default(&project.x_admin);
+        return commands::env_check::run(&settings, &project, &dbs, &unset_required, printer).await;
+    }
+    let dbs = databases::select(
+        &project.x_admin,
+        settings.database.as_deref(),
+        settings.all_databases,
+    )?;
+    let targets = target::Picked::new(&settings, &project, printer);
+    if settings.all_databases {
+        return commands::all::run(&settings, &project, printer, &targets, &dbs, db).await;
+    }
+    let one = dbs
+        .first()
+        .ok_or(databases::DatabasesError::AllNoneDeclared)?;
+    if let Some(name) = &one.name {
+        printer.verbose(&format!("database {name} ({})", one.url_var))?;
+    }
+    dispatch(&settings, &project, printer, one, &targets, db).await
+}
+
+/// Runs one db command on database `db` (`commands::all` calls it once per database).
+pub async fn dispatch(
+    settings: &Settings,
+    project: &compose::Project,
+    printer: &Printer,
+    db: &databases::Database,
+    targets: &target::Picked<'_>,
+    command: DbCommand,
+) -> anyhow::Result<ExitCode> {
+    let migrator = |command: MigratorCommand| {
+        commands::migrator::run(settings, project, printer, db, targets, command)
+    };
+    match command {
         DbCommand::Makemigrations(a) => migrator(MigratorCommand::Makemigrations(a)).await,
         DbCommand::Migrate(a) => migrator(MigratorCommand::Migrate(a)).await,
         DbCommand::Downgrade(a) => migrator(MigratorCommand::Downgrade(a)).await,
@@ -104,12 +140,13 @@ pub async fn run(cli: Cli, env: EnvMap, printer: &Printer) -> anyhow::Result<Exi
         }
         DbCommand::Stamp(a) => migrator(MigratorCommand::Stamp(a)).await,
         DbCommand::Sqlmigrate(a) => migrator(MigratorCommand::Sqlmigrate(a)).await,
-        DbCommand::Shell(a) => commands::shell::run(&settings, &project, printer, &a.command).await,
+        DbCommand::Shell(a) => commands::shell::run(settings, project, printer, &a.command).await,
         DbCommand::Dbshell(a) => {
-            commands::dbshell::run(&settings, &project, printer, &a.command).await
+            commands::dbshell::run(settings, project, printer, db, &a.command).await
         }
         DbCommand::EnvCheck => {
-            commands::env_check::run(&settings, &project, &unset_required, printer).await
+            let dbs = databases::declared_or_default(&project.x_admin);
+            commands::env_check::run(settings, project, &dbs, &[], printer).await
         }
     }
 }

@@ -22,6 +22,10 @@ pub struct Settings {
     pub files: Option<crate::files::FilesFrom>,
     /// `--migrations-dir`.
     pub migrations_dir: Option<PathBuf>,
+    /// `--database` > `ADMIN_DATABASE` (empty = unset).
+    pub database: Option<String>,
+    /// `--all-databases`.
+    pub all_databases: bool,
     pub format: Format,
     pub verbosity: u8,
     /// What decides which Docker engine to use (DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG,
@@ -61,6 +65,13 @@ impl Settings {
             run: cli.run,
             files: cli.files_from,
             migrations_dir: cli.migrations_dir.clone(),
+            database: cli.database.clone().or_else(|| {
+                os_env
+                    .get("ADMIN_DATABASE")
+                    .filter(|v| !v.is_empty())
+                    .cloned()
+            }),
+            all_databases: cli.all_databases,
             format: cli.format,
             verbosity: cli.verbose,
             engine: engine_env(&os_env),

@@ -11,7 +11,9 @@ use crate::schema::SchemaError;
 
 #[derive(Debug)]
 pub enum MigratorError {
-    NoDatabaseUrl,
+    NoDatabaseUrl {
+        var: String,
+    },
     Connect {
         url: String,
         message: String,
@@ -225,7 +227,7 @@ impl MigratorError {
     pub fn exit_code(&self) -> ExitCode {
         use MigratorError::*;
         match self {
-            NoDatabaseUrl => ExitCode::Usage,
+            NoDatabaseUrl { .. } => ExitCode::Usage,
             Connect { .. } => ExitCode::DatabaseUnreachable,
             Database { .. } | Output(_) => ExitCode::Failure,
             Schema(e) => e.exit_code(),
@@ -273,9 +275,18 @@ impl MigratorError {
         let code = self.exit_code().code();
         let d = |kind: &str, message: Text| Diagnostic::new(code, kind, message);
         match self {
-            NoDatabaseUrl => d("no_database_url", p("no database URL given")).hint(p(
-                "set DATABASE_URL or pass --database-url postgres://USER:PASSWORD@HOST:5432/DB",
-            )),
+            NoDatabaseUrl { var } if var == "DATABASE_URL" => {
+                d("no_database_url", p("no database URL given")).hint(p(
+                    "set DATABASE_URL or pass --database-url postgres://USER:PASSWORD@HOST:5432/DB",
+                ))
+            }
+            NoDatabaseUrl { var } => d(
+                "no_database_url",
+                p(format!("no database URL given: {var} is not set (or empty)")),
+            )
+            .hint(p(format!(
+                "set {var}=postgres://USER:PASSWORD@HOST:5432/DB"
+            ))),
             Connect { url, message } => d(
                 "connect",
                 p(format!("cannot connect to the database at {url}: {message}")),

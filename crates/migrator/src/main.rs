@@ -9,7 +9,7 @@ use protocol::output::Printer;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let env = ProcessEnv::read();
+    let env = ProcessEnv::read(cli.database_url_env.as_deref());
     let printer = Printer::new(cli.format, cli.verbose, env.no_color).with_protocol(cli.protocol);
     protocol::logging::init(cli.verbose);
     let errors = Errors {

@@ -20,6 +20,8 @@ pub struct ProcessEnv {
     /// `PGPASSWORD` (a secret: never printed), which the driver uses when the URL has no
     /// password; only read to scrub it from messages.
     pub pgpassword: Option<String>,
+    /// `--database-url-env VAR`: VAR's value (a secret); Err when it is not UTF-8.
+    pub url_from_var: Result<Option<String>, ()>,
 }
 
 impl ProcessEnv {
@@ -27,15 +29,16 @@ impl ProcessEnv {
         clippy::disallowed_methods,
         reason = "the one place that reads the environment"
     )]
-    pub fn read() -> ProcessEnv {
-        let shadow = match std::env::var("SHADOW_DATABASE_URL") {
+    pub fn read(url_var: Option<&str>) -> ProcessEnv {
+        let url = |name: &str| match std::env::var(name) {
             Ok(u) if !u.trim().is_empty() => Ok(Some(u)),
             Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
             Err(std::env::VarError::NotUnicode(_)) => Err(()),
         };
         ProcessEnv {
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
-            shadow_database_url: shadow,
+            shadow_database_url: url("SHADOW_DATABASE_URL"),
+            url_from_var: url_var.map_or(Ok(None), url),
             schema_file: std::env::var_os("SCHEMA_FILE"),
             pgpassword: std::env::var("PGPASSWORD").ok().filter(|p| !p.is_empty()),
         }
@@ -44,8 +47,11 @@ impl ProcessEnv {
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Never printed as is: use `redact::mask_url`.
+    /// Never printed as is: use `redact::mask_url`. Err: the variable's value is not UTF-8.
     pub database_url: Option<String>,
+    /// The variable the URL comes from (`DATABASE_URL`, or `--database-url-env`'s), for
+    /// messages.
+    pub url_var: String,
     /// SHADOW_DATABASE_URL (a secret); Err when it is not UTF-8.
     pub shadow_database_url: Result<Option<String>, ()>,
     /// SCHEMA_FILE as set in the environment.
@@ -71,7 +77,14 @@ impl Settings {
         };
         Settings {
             bundle,
-            database_url: cli.database_url.clone().filter(|u| !u.trim().is_empty()),
+            database_url: match &cli.database_url_env {
+                Some(_) => env.url_from_var.clone().ok().flatten(),
+                None => cli.database_url.clone().filter(|u| !u.trim().is_empty()),
+            },
+            url_var: cli
+                .database_url_env
+                .clone()
+                .unwrap_or_else(|| "DATABASE_URL".to_string()),
             shadow_database_url: env.shadow_database_url.clone(),
             schema_file_env: env.schema_file.clone(),
             migrations_dir: dir.unwrap_or_else(|| PathBuf::from("./migrations")),
@@ -79,6 +92,15 @@ impl Settings {
             verbosity: cli.verbose,
             pgpassword: env.pgpassword.clone(),
         }
+    }
+
+    /// The database URL, or the error that names where it should have come from.
+    pub fn url(&self) -> Result<&str, crate::error::MigratorError> {
+        self.database_url
+            .as_deref()
+            .ok_or_else(|| crate::error::MigratorError::NoDatabaseUrl {
+                var: self.url_var.clone(),
+            })
     }
 
     /// The migrations folder as shown in messages.

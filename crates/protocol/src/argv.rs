@@ -61,6 +61,9 @@ pub fn to_argv(cli: &Cli) -> Vec<String> {
     if let Some(url) = &cli.database_url {
         argv.push(format!("--database-url={url}"));
     }
+    if let Some(var) = &cli.database_url_env {
+        argv.push(format!("--database-url-env={var}"));
+    }
     if let Some(dir) = &cli.migrations_dir {
         argv.push(format!("--migrations-dir={}", dir.display()));
     }
@@ -278,6 +281,7 @@ mod tests {
         fn argv_round_trips_through_the_migrator_parser(
             command in arb_command(),
             url in proptest::option::of("postgres://[a-z]{1,8}:[ -~]{1,12}@[a-z]{1,8}/[a-z]{1,8}"),
+            url_env in proptest::option::of("[A-Z_][A-Z0-9_]{0,20}"),
             dir in proptest::option::of("[a-zA-Z0-9_./ -]{1,30}"),
             json in any::<bool>(),
             verbose in 0u8..4,
@@ -286,6 +290,7 @@ mod tests {
         ) {
             let cli = Cli {
                 database_url: url,
+                database_url_env: url_env,
                 migrations_dir: dir.map(PathBuf::from),
                 format: if json { Format::Json } else { Format::Text },
                 verbose,

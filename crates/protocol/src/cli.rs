@@ -21,6 +21,12 @@ pub struct Cli {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
     pub database_url: Option<String>,
 
+    /// Read the database URL from the environment variable VAR instead (what `admin
+    /// --database NAME` passes for a database whose URL is not in DATABASE_URL); wins over
+    /// DATABASE_URL and --database-url.
+    #[arg(long, value_name = "VAR", global = true)]
+    pub database_url_env: Option<String>,
+
     /// Folder with `<VERSION>_<slug>.up.sql` / `.down.sql` files [default: ./migrations].
     #[arg(long, env = "MIGRATIONS_DIR", global = true)]
     pub migrations_dir: Option<PathBuf>,

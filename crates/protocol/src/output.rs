@@ -35,7 +35,19 @@ pub struct Printer {
     names: Arc<dyn Names + Send + Sync>,
     /// Protocol mode: everything on stdout as one JSON [`Message`] per line.
     protocol: bool,
+    /// Set: output is kept here instead of written (see [`Printer::capturing`]).
+    capture: Option<Capture>,
 }
+
+/// What a capturing printer kept: stdout and stderr bytes, each in order.
+#[derive(Debug, Default)]
+pub struct Captured {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+/// Shared with the capturing printer's clones.
+pub type Capture = Arc<std::sync::Mutex<Captured>>;
 
 impl std::fmt::Debug for Printer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -59,7 +71,50 @@ impl Printer {
             stderr_tty,
             names: Arc::new(MigratorNames),
             protocol: false,
+            capture: None,
         }
+    }
+
+    /// The same printer keeping its output (and its clones') in memory instead of writing
+    /// it: one of several commands run side by side, shown whole afterwards. No colour, no
+    /// progress bar (as when stderr is not a terminal).
+    pub fn capturing(&self) -> (Printer, Capture) {
+        let capture = Capture::default();
+        let printer = Printer {
+            color: false,
+            stderr_tty: false,
+            capture: Some(capture.clone()),
+            ..self.clone()
+        };
+        (printer, capture)
+    }
+
+    /// Bytes to stdout (or the capture).
+    fn out(&self, bytes: &[u8]) -> std::io::Result<()> {
+        if let Some(c) = &self.capture {
+            let mut c = c
+                .lock()
+                .map_err(|_| std::io::Error::other("output capture"))?;
+            c.stdout.extend_from_slice(bytes);
+            return Ok(());
+        }
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)?;
+        out.flush()
+    }
+
+    /// Bytes to stderr (or the capture).
+    fn err(&self, bytes: &[u8]) -> std::io::Result<()> {
+        if let Some(c) = &self.capture {
+            let mut c = c
+                .lock()
+                .map_err(|_| std::io::Error::other("output capture"))?;
+            c.stderr.extend_from_slice(bytes);
+            return Ok(());
+        }
+        let mut err = std::io::stderr().lock();
+        err.write_all(bytes)?;
+        err.flush()
     }
 
     /// The same printer showing files and commands the way `names` does.
@@ -155,9 +210,7 @@ impl Printer {
 
     /// One line of data on stdout.
     pub fn data(&self, line: &str) -> std::io::Result<()> {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{line}")?;
-        out.flush()
+        self.out(format!("{line}\n").as_bytes())
     }
 
     /// One JSON document (one line) on stdout.
@@ -168,16 +221,12 @@ impl Printer {
 
     /// Bytes passed through to stdout as they arrive (a remote program's output).
     pub fn raw_stdout(&self, bytes: &[u8]) -> std::io::Result<()> {
-        let mut out = std::io::stdout().lock();
-        out.write_all(bytes)?;
-        out.flush()
+        self.out(bytes)
     }
 
     /// Bytes passed through to stderr as they arrive.
     pub fn raw_stderr(&self, bytes: &[u8]) -> std::io::Result<()> {
-        let mut err = std::io::stderr().lock();
-        err.write_all(bytes)?;
-        err.flush()
+        self.err(bytes)
     }
 
     /// A status line on stderr (suppressed in JSON mode only when it is chatter: callers decide).
@@ -187,8 +236,7 @@ impl Printer {
                 text: Text::plain(line),
             });
         }
-        let mut err = std::io::stderr().lock();
-        writeln!(err, "{line}")
+        self.err(format!("{line}\n").as_bytes())
     }
 
     /// A status line shown only with `-v`.
@@ -216,18 +264,18 @@ impl Printer {
     pub fn error(&self, err: &anyhow::Error) -> std::io::Result<()> {
         let (lines, hints) = render_error(err);
         let label = self.paint("error:", "31");
-        let mut out = std::io::stderr().lock();
+        let mut out = String::new();
         for (i, line) in lines.iter().enumerate() {
             if i == 0 {
-                writeln!(out, "{label} {line}")?;
+                out.push_str(&format!("{label} {line}\n"));
             } else {
-                writeln!(out, "{line}")?;
+                out.push_str(&format!("{line}\n"));
             }
         }
         for hint in hints {
-            writeln!(out, "{} {hint}", self.paint("hint:", "36"))?;
+            out.push_str(&format!("{} {hint}\n", self.paint("hint:", "36")));
         }
-        Ok(())
+        self.err(out.as_bytes())
     }
 
     fn paint(&self, text: &str, ansi: &str) -> String {

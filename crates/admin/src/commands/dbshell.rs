@@ -6,6 +6,7 @@
 //! piped otherwise; psql's exit status is passed through.
 
 use crate::compose::Project;
+use crate::databases::Database;
 use crate::docker::{self, ContainerLookup, ExecOutcome, ExecRequest};
 use crate::error::AdminError;
 use crate::exit::ExitCode;
@@ -19,6 +20,7 @@ pub async fn run(
     settings: &Settings,
     project: &Project,
     printer: &Printer,
+    db: &Database,
     args: &[String],
 ) -> anyhow::Result<ExitCode> {
     let docker = docker::connect_to(settings.docker_host()).await?;
@@ -27,15 +29,17 @@ pub async fn run(
         _ => project.api_environment()?,
     };
     let url = api_env
-        .get("DATABASE_URL")
+        .get(&db.url_var)
         .filter(|u| !u.is_empty())
         .ok_or_else(|| AdminError::DbshellNoUrl {
             service: project.service.clone(),
+            var: db.url_var.clone(),
         })?;
     let conn = pg_env(url).ok_or_else(|| AdminError::DbshellBadUrl {
         service: project.service.clone(),
+        var: db.url_var.clone(),
     })?;
-    let db_service = db_service(project, &conn.host)?;
+    let db_service = db_service(project, &db.url_var, &conn.host)?;
     stack::start_services(
         &docker,
         settings,
@@ -53,12 +57,13 @@ pub async fn run(
     let mut argv = vec!["psql".to_string()];
     argv.extend(args.iter().cloned());
     printer.verbose(&format!(
-        "psql in {} ({}), database {} as {} (connection from the {} service's DATABASE_URL)",
+        "psql in {} ({}), database {} as {} (connection from the {} service's {})",
         target.describe(),
         if interactive { "tty" } else { "no tty" },
         conn.database,
         conn.user,
-        project.service
+        project.service,
+        db.url_var
     ))?;
     let request = ExecRequest {
         argv,
@@ -86,7 +91,7 @@ pub async fn run(
 }
 
 /// The database service: `x-admin.db_service`, else the service DATABASE_URL's host names.
-fn db_service(project: &Project, host: &str) -> Result<String, AdminError> {
+fn db_service(project: &Project, var: &str, host: &str) -> Result<String, AdminError> {
     if let Some(s) = project.x_admin.db_service.clone() {
         return if project.services.contains(&s) {
             Ok(s)
@@ -108,7 +113,7 @@ fn db_service(project: &Project, host: &str) -> Result<String, AdminError> {
     match by_alias {
         Some((name, _)) => Ok(name.clone()),
         None => Err(AdminError::DbshellNoService {
-            host: format!("DATABASE_URL's host {host}"),
+            host: format!("{var}'s host {host}"),
         }),
     }
 }

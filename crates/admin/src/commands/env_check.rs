@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::compose::{self, Project};
+use crate::databases::Database;
 use crate::docker::{self, ContainerLookup};
 use crate::exit::ExitCode;
 use crate::output::{Format, Printer};
@@ -112,21 +113,28 @@ pub fn rows(
         .collect()
 }
 
-/// Variables the migrator itself needs in the container, whatever the files say.
-const MUST_REACH: &[&str] = &["DATABASE_URL"];
-
-/// The migrator's variables that must reach the container here: DATABASE_URL always;
-/// SHADOW_DATABASE_URL when the project uses schema.sql (makemigrations builds its shadow
-/// databases there) and it is set on the host (empty or unset, DATABASE_URL's server is used).
-fn must_reach(settings: &Settings, project: &Project) -> Vec<&'static str> {
-    let mut out = MUST_REACH.to_vec();
-    let files = crate::files::locate_for(settings, project, None);
+/// The migrator's variables that must reach the container here: each database's URL variable
+/// (DATABASE_URL, or those `x-admin.databases` names) always; SHADOW_DATABASE_URL when a
+/// database uses schema.sql (makemigrations builds its shadow databases there) and it is set
+/// on the host (empty or unset, the database's own server is used).
+fn must_reach(settings: &Settings, project: &Project, dbs: &[Database]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for db in dbs {
+        if !out.contains(&db.url_var) {
+            out.push(db.url_var.clone());
+        }
+    }
+    let uses_schema = dbs.iter().any(|db| {
+        crate::files::locate_for(settings, project, db, None)
+            .schema
+            .is_file()
+    });
     let shadow_wanted = project
         .env
         .get("SHADOW_DATABASE_URL")
         .is_some_and(|v| !v.is_empty());
-    if files.schema.is_file() && shadow_wanted {
-        out.push("SHADOW_DATABASE_URL");
+    if uses_schema && shadow_wanted {
+        out.push("SHADOW_DATABASE_URL".to_string());
     }
     out
 }
@@ -145,6 +153,7 @@ enum Seen {
 pub async fn run(
     settings: &Settings,
     project: &Project,
+    dbs: &[Database],
     unset_required: &[compose::MissingVariable],
     printer: &Printer,
 ) -> anyhow::Result<ExitCode> {
@@ -164,8 +173,8 @@ pub async fn run(
         Seen::Computed(env) | Seen::NoDocker(env) => (None, env),
     };
     let mut required = project.required_variables.clone();
-    let must = must_reach(settings, project);
-    required.extend(must.iter().map(|s| (*s).to_owned()));
+    let must = must_reach(settings, project, dbs);
+    required.extend(must.iter().cloned());
     required.extend(unset_required.iter().map(|m| m.variable.clone()));
     let mut table = rows(
         &from_example,
@@ -174,7 +183,7 @@ pub async fn run(
         Some((env, &env_keys(env))),
     );
     for r in &mut table {
-        if must.contains(&r.name.as_str()) {
+        if must.contains(&r.name) {
             r.container = Presence::of(env, &r.name);
             r.status = status(r.host, r.container, true);
             if r.source == "compose" {
@@ -239,8 +248,7 @@ pub async fn run(
     let not_passed: Vec<&str> = table
         .iter()
         .filter(|r| {
-            r.container == Presence::Missing
-                && (r.host == Presence::Set || must.contains(&r.name.as_str()))
+            r.container == Presence::Missing && (r.host == Presence::Set || must.contains(&r.name))
         })
         .map(|r| r.name.as_str())
         .collect();

@@ -16,17 +16,20 @@ use protocol::results::Outcome;
 use protocol::text::{Base, FileRef, Text};
 
 use crate::compose::Project;
+use crate::databases::{DEFAULT_URL_VAR, Database};
 use crate::docker::{ExecMode, ExecOutcome, ExecRequest, ExecStdin, LineSink};
 use crate::error::AdminError;
 use crate::exit::ExitCode;
 use crate::files::{self, FilesFrom, HostFiles, HostNames};
 use crate::output::{Format, Printer};
 use crate::settings::Settings;
+use crate::target::Picked;
 
 /// The subcommand's name as typed (`migrate`, `history`…), for hints.
 fn subcommand(command: &Command) -> String {
     let cli = MigratorCli {
         database_url: None,
+        database_url_env: None,
         migrations_dir: None,
         format: Format::Text,
         verbose: 0,
@@ -49,11 +52,13 @@ fn needs_files(command: &Command) -> (bool, bool) {
     }
 }
 
-/// Runs `command` through the migrator in the API container.
+/// Runs `command` through the migrator in the API container, on database `db`.
 pub async fn run(
     settings: &Settings,
     project: &Project,
     printer: &Printer,
+    db: &Database,
+    targets: &Picked<'_>,
     mut command: Command,
 ) -> anyhow::Result<ExitCode> {
     // pull writes a host file whatever the files mode: the text comes back as data.
@@ -81,6 +86,7 @@ pub async fn run(
         files::locate_for(
             settings,
             project,
+            db,
             schema_arg.as_ref().map(|(p, by)| (p.as_path(), *by)),
         )
     });
@@ -130,7 +136,7 @@ pub async fn run(
     if let (Some(_), Command::Makemigrations(a)) = (&host, &mut command) {
         a.schema = None; // a host path: it travels in the bundle
     }
-    let target = crate::target::select(settings, project, &printer).await?;
+    let target = targets.get().await?;
     if !target.takes_stdin() && matches!(stdin, ExecStdin::Bytes(_)) {
         return Err(AdminError::NoStdin {
             target: target.describe(),
@@ -140,7 +146,12 @@ pub async fn run(
     }
     let cli = MigratorCli {
         database_url: None,
-        migrations_dir: None,
+        database_url_env: (db.url_var != DEFAULT_URL_VAR).then(|| db.url_var.clone()),
+        // With the image's files, a named database's own folder, as a path in the image.
+        migrations_dir: match (&host, &db.image_migrations) {
+            (None, Some(dir)) => Some(dir.into()),
+            _ => None,
+        },
         format: Format::Text,
         verbose: settings.verbosity,
         bundle: host.is_some(),
@@ -199,7 +210,7 @@ pub async fn run(
     }
     match outcome {
         ExecOutcome::Exited(_) => match session.error.take() {
-            Some(d) => Err(remote(&printer, project, d).into()),
+            Some(d) => Err(remote(&printer, project, db, d).into()),
             None => Ok(outcome.exit_code()),
         },
         ExecOutcome::Interrupted => Err(AdminError::Interrupted {
@@ -213,13 +224,14 @@ pub async fn run(
 
 /// The migrator's error as admin shows it: host paths, `admin db …` commands, and, where the
 /// way out differs through admin, admin's own hint.
-fn remote(printer: &Printer, project: &Project, mut d: Diagnostic) -> AdminError {
+fn remote(printer: &Printer, project: &Project, db: &Database, mut d: Diagnostic) -> AdminError {
     let service = &project.service;
+    let var = &db.url_var;
     match d.kind.as_str() {
         "no_database_url" => {
             d.hint = Some(
                 Text::plain(format!(
-                    "the {service} container has no DATABASE_URL: set it in the service's environment (`environment:` or `env_file:`), recreate the container, then check with: "
+                    "the {service} container has no {var}: set it in the service's environment (`environment:` or `env_file:`), recreate the container, then check with: "
                 ))
                 .cmd(&["env_check"]),
             );
@@ -227,7 +239,7 @@ fn remote(printer: &Printer, project: &Project, mut d: Diagnostic) -> AdminError
         "connect" => {
             d.hint = Some(
                 Text::plain(format!(
-                    "check that PostgreSQL is running and reachable from the {service} container, and that DATABASE_URL is right (check with: "
+                    "check that PostgreSQL is running and reachable from the {service} container, and that {var} is right (check with: "
                 ))
                 .cmd(&["env_check"])
                 .t(")"),

@@ -1,6 +1,7 @@
 //! One file per `admin` subcommand (each runs through a [`crate::target::Target`]). Shared
 //! here: the sink that passes a program's output through the printer.
 
+pub mod all;
 pub mod dbshell;
 pub mod env_check;
 pub mod migrator;

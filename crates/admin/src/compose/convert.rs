@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::ComposeError;
-use super::model::{EnvFile, FileModel, Healthcheck, ServiceConfig, Volume, VolumeKind, XAdmin};
+use super::model::{
+    EnvFile, FileModel, Healthcheck, ServiceConfig, Volume, VolumeKind, XAdmin, XDatabase,
+};
 use super::tree::{Node, Value};
 
 mod run;
@@ -120,18 +122,69 @@ impl Cx<'_> {
                 "schema" => x.schema = self.opt_text(value, &path)?,
                 "files" => x.files = self.opt_text(value, &path)?,
                 "db_service" => x.db_service = self.opt_text(value, &path)?,
+                "databases" => x.databases = self.databases(value, &path)?,
                 _ => {
                     return Err(self.err(
                         value,
                         &path,
                         format!(
-                            "unknown key `{key}` (x-admin knows `service`, `migrator`, `migrations`, `schema`, `files` and `db_service`)"
+                            "unknown key `{key}` (x-admin knows `service`, `migrator`, `migrations`, `schema`, `files`, `db_service` and `databases`)"
                         ),
                     ));
                 }
             }
         }
         Ok(x)
+    }
+
+    /// `x-admin.databases`: name → `{url, migrations, schema}` (each optional).
+    fn databases(&self, node: &Node, path: &str) -> Result<Vec<XDatabase>, ComposeError> {
+        let mut out = Vec::new();
+        for (name, value) in self.map(node, path)? {
+            let p = format!("{path}.{name}");
+            if !crate::databases::valid_name(name) {
+                return Err(self.err(
+                    value,
+                    &p,
+                    format!(
+                        "`{name}` is not a database name admin can take (letters, digits, `_`, `-`; at most 63)"
+                    ),
+                ));
+            }
+            let mut db = XDatabase {
+                name: name.clone(),
+                origin: format!("{}:{}", self.file.display(), value.pos.line),
+                ..XDatabase::default()
+            };
+            for (key, v) in self.map(value, &p)? {
+                let kp = format!("{p}.{key}");
+                match key.as_str() {
+                    "url" => db.url = self.opt_text(v, &kp)?,
+                    "migrations" => db.migrations = self.opt_text(v, &kp)?,
+                    "schema" => db.schema = self.opt_text(v, &kp)?,
+                    _ => {
+                        return Err(self.err(
+                            v,
+                            &kp,
+                            format!(
+                                "unknown key `{key}` (a database knows `url`, `migrations` and `schema`)"
+                            ),
+                        ));
+                    }
+                }
+            }
+            if let Some(var) = &db.url
+                && !crate::databases::valid_var(var)
+            {
+                return Err(self.err(
+                    value,
+                    &format!("{p}.url"),
+                    "this is not an environment variable name (the value is not shown: it may be a secret); `url` names the variable that holds the URL in the API container (e.g. ANALYTICS_DATABASE_URL), never the URL itself".to_string(),
+                ));
+            }
+            out.push(db);
+        }
+        Ok(out)
     }
 
     fn service(&self, node: &Node, path: &str) -> Result<ServiceConfig, ComposeError> {

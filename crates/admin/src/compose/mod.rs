@@ -38,6 +38,7 @@ pub use interpolate::{TemplateError, interpolate, required_variables};
 pub use lenient::{is_stand_in, resolve_collecting};
 pub use model::{
     BindMount, Dependency, EnvFile, Healthcheck, Resource, ServiceConfig, Volume, VolumeKind,
+    XAdmin, XDatabase,
 };
 pub use project::{
     DEFAULT_MIGRATOR, Project, ResolveOptions, normalize_project_name, resolve, shell_join,

@@ -60,6 +60,22 @@ pub struct XAdmin {
     pub files: Option<String>,
     /// The database service (for `dbshell`; default: the one DATABASE_URL's host names).
     pub db_service: Option<String>,
+    /// `databases:` the named databases, in the order written.
+    pub databases: Vec<XDatabase>,
+}
+
+/// One entry of `x-admin.databases` (see `crate::databases`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct XDatabase {
+    pub name: String,
+    /// The variable holding its URL in the API container (default `DATABASE_URL`).
+    pub url: Option<String>,
+    /// Its migrations folder (relative to the project directory).
+    pub migrations: Option<String>,
+    /// Its schema.sql (relative to the project directory).
+    pub schema: Option<String>,
+    /// Where the Compose file declares it (for messages).
+    pub origin: String,
 }
 
 /// What `admin` needs to know about a service.
@@ -283,6 +299,7 @@ mod tests {
                 schema: None,
                 files: None,
                 db_service: None,
+                databases: Vec::new(),
             })
         );
         let api = svc(&base, "api");

@@ -319,6 +319,59 @@ fn unknown_or_missing_service_lists_services() {
 }
 
 #[test]
+fn named_databases_keep_their_order_and_keys() {
+    let f = Fixture::new();
+    f.write(
+        "compose.yaml",
+        "x-admin:\n  migrations: db/migrations\n  databases:\n    main: {}\n    analytics:\n      url: ANALYTICS_URL\n      migrations: analytics/migrations\n      schema: analytics/models.sql\nservices:\n  api: {image: a}\n",
+    );
+    let p = ok(&ResolveOptions::default(), &f.root, &env(&[]));
+    let got: Vec<_> = p
+        .x_admin
+        .databases
+        .iter()
+        .map(|d| {
+            (
+                d.name.as_str(),
+                d.url.as_deref(),
+                d.migrations.as_deref(),
+                d.schema.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("main", None, None, None),
+            (
+                "analytics",
+                Some("ANALYTICS_URL"),
+                Some("analytics/migrations"),
+                Some("analytics/models.sql")
+            ),
+        ]
+    );
+    assert!(
+        p.x_admin.databases[1].origin.ends_with("compose.yaml:6"),
+        "{}",
+        p.x_admin.databases[1].origin
+    );
+}
+
+#[test]
+fn a_database_url_key_names_a_variable_never_a_url() {
+    let f = Fixture::new();
+    f.write(
+        "compose.yaml",
+        "x-admin:\n  databases:\n    main: {url: \"postgres://app:s3cret@db/app\"}\nservices:\n  api: {image: a}\n",
+    );
+    let text = err(&ResolveOptions::default(), &f.root, &env(&[])).to_string();
+    assert!(text.contains("x-admin.databases.main.url"), "{text}");
+    assert!(text.contains("never the URL itself"), "{text}");
+    assert!(!text.contains("s3cret"), "{text}");
+}
+
+#[test]
 fn migrator_precedence() {
     let f = Fixture::new();
     f.write(

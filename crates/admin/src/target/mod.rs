@@ -88,3 +88,36 @@ impl OutputSink for Discard {
         Ok(())
     }
 }
+
+/// The target of one admin command, picked on first use (after every local check passed)
+/// and shared by each run of the command (`--all-databases` runs several side by side).
+pub struct Picked<'a> {
+    settings: &'a crate::settings::Settings,
+    project: &'a crate::compose::Project,
+    printer: &'a crate::output::Printer,
+    cell: tokio::sync::OnceCell<Box<dyn Target>>,
+}
+
+impl<'a> Picked<'a> {
+    pub fn new(
+        settings: &'a crate::settings::Settings,
+        project: &'a crate::compose::Project,
+        printer: &'a crate::output::Printer,
+    ) -> Self {
+        Picked {
+            settings,
+            project,
+            printer,
+            cell: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// The target, selected the first time (concurrent callers wait for that one selection).
+    pub async fn get(&self) -> anyhow::Result<&dyn Target> {
+        let target = self
+            .cell
+            .get_or_try_init(|| select(self.settings, self.project, self.printer))
+            .await?;
+        Ok(target.as_ref())
+    }
+}

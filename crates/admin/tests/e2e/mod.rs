@@ -2,6 +2,7 @@
 //! docker/build.sh (with the test build of `migrator` inside), real Compose projects in temp
 //! dirs. Under CI=true a missing engine fails; elsewhere these tests skip with a note.
 
+mod databases;
 mod dbshell;
 mod files;
 mod flows;

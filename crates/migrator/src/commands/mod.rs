@@ -40,10 +40,7 @@ pub fn scan(
 
 /// Connects to DATABASE_URL (one dedicated connection for the whole command).
 pub async fn connect(settings: &Settings) -> Result<Db, MigratorError> {
-    let url = settings
-        .database_url
-        .as_deref()
-        .ok_or(MigratorError::NoDatabaseUrl)?;
+    let url = settings.url()?;
     Db::connect(url, settings.pgpassword.as_deref()).await
 }
 
@@ -59,9 +56,10 @@ pub fn shadow_url(settings: &Settings) -> Result<String, MigratorError> {
             .into());
         }
     };
-    shadow
-        .or_else(|| settings.database_url.clone())
-        .ok_or(MigratorError::NoDatabaseUrl)
+    match shadow {
+        Some(s) => Ok(s),
+        None => settings.url().map(str::to_string),
+    }
 }
 
 /// Runs `work` while holding the migration lock; the lock is released on every path.

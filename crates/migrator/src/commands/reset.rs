@@ -42,10 +42,7 @@ pub async fn run(
     printer: &Printer,
     args: &ResetArgs,
 ) -> Result<ExitCode, MigratorError> {
-    let url = settings
-        .database_url
-        .as_deref()
-        .ok_or(MigratorError::NoDatabaseUrl)?;
+    let url = settings.url()?;
     if let Some(word) = production_marker(url) {
         return Err(MigratorError::ResetProduction { word });
     }
