@@ -328,6 +328,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_capturing_printer_keeps_stdout_and_stderr_apart_in_order() {
+        let (p, capture) = Printer::new(Format::Text, 0, true).capturing();
+        let clone = p.clone();
+        p.data("row 1").ok();
+        clone.status("working").ok();
+        p.warn("careful").ok();
+        clone.data("row 2").ok();
+        p.error(&anyhow::anyhow!("broke\nhint: fix it")).ok();
+        let c = capture.lock().map(|c| {
+            (
+                String::from_utf8_lossy(&c.stdout).into_owned(),
+                String::from_utf8_lossy(&c.stderr).into_owned(),
+            )
+        });
+        assert_eq!(
+            c.ok(),
+            Some((
+                "row 1\nrow 2\n".to_string(),
+                "working\nwarning: careful\nerror: broke\nhint: fix it\n".to_string()
+            ))
+        );
+        assert!(!p.is_tty());
+    }
+
+    #[test]
     fn hints_go_last_and_causes_are_indented() {
         let inner = anyhow::anyhow!("connection refused\nhint: start the database");
         let err = inner.context("cannot connect to postgres://u:***@h/db");
