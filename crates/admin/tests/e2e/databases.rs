@@ -213,10 +213,32 @@ fn several_databases_one_by_name_or_all_side_by_side() {
             "{db}"
         );
     }
+    // env_check checks every database's variable, where the migrator needs it.
+    let env = s
+        .admin()
+        .args(["--format", "json", "db", "env_check"])
+        .run();
+    env.ok();
+    let rows = env.json();
+    for var in [
+        "DATABASE_URL",
+        "ANALYTICS_DATABASE_URL",
+        "TENANT_A_URL",
+        "TENANT_B_URL",
+    ] {
+        let row = rows["variables"]
+            .as_array()
+            .and_then(|a| a.iter().find(|r| r["name"] == var))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(row["status"], "ok", "{var}: {rows}");
+    }
     // Commands that are not per database are refused with --all-databases.
     let shell = s.admin().args(["--all-databases", "db", "dbshell"]).run();
     shell
         .code(2)
         .stderr_has("`db dbshell` works on one database at a time");
-    assert_no_canary(&[&partial, &all, &analytics, &json, &check, &made, &shell]);
+    assert_no_canary(&[
+        &partial, &all, &analytics, &json, &check, &made, &env, &shell,
+    ]);
 }
