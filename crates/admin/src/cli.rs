@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::output::Format;
 use protocol::cli::{
     BaselineArgs, DowngradeArgs, MakemigrationsArgs, MigrateArgs, PullArgs, ResetArgs,
-    SqlmigrateArgs, StampArgs,
+    SqlmigrateArgs, SquashArgs, StampArgs,
 };
 
 const MAKEMIGRATIONS_HELP: &str = "Files: the migrations folder and schema.sql of your working tree are sent to the migrator in \
@@ -170,6 +170,12 @@ pub enum DbCommand {
     /// Check the variables the stack needs, on the host and in the container (never shows values).
     #[command(name = "env_check", visible_alias = "env-check")]
     EnvCheck,
+    /// Replace the migrations FROM..=TO (FROM: the first) in your folder with one proven
+    /// migration at TO's version that records what it replaces; databases that applied them see
+    /// it as applied (their next `db migrate` rewrites the bookkeeping); --concat keeps the
+    /// scripts as they are.
+    #[command(after_help = MAKEMIGRATIONS_HELP)]
+    Squash(SquashArgs),
 }
 
 #[derive(Debug, Clone, PartialEq, Args)]

@@ -21,4 +21,5 @@ mod safety;
 mod shadow_cleanup;
 mod snapshots;
 mod sqlx_compat;
+mod squash;
 mod vocabulary;
