@@ -132,9 +132,9 @@ impl SquashError {
                     )),
                 )
                 .hint(
-                    p("bring it to the end of the squash with the old files first (git checkout them, then ")
+                    p("bring it to the end of the squash with the old files first (check out the commit before the squash, run ")
                         .cmd(&["migrate", &last.to_string()])
-                        .t("), or revert below the squash: ")
+                        .t(", come back), or revert below the squash: ")
                         .cmd(&["downgrade", &back]),
                 )
             }

@@ -24,7 +24,14 @@ pub async fn run(settings: &Settings, printer: &Printer) -> Result<ExitCode, Mig
     let rows = match crate::squash::resolve(&local, rows.clone()) {
         Ok((resolved, _)) => resolved,
         Err(e) => {
-            printer.warn_text(&e.diagnostic().message)?;
+            let message = e
+                .diagnostic()
+                .message
+                .render(&protocol::text::MigratorNames);
+            let first = message.lines().next().unwrap_or_default();
+            printer.warn(&format!(
+                "{first} (the rows are shown as they are; migrate refuses them)"
+            ))?;
             rows
         }
     };

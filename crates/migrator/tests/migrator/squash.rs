@@ -293,3 +293,39 @@ async fn a_squash_from_a_later_version_keeps_what_comes_before() {
         .code(7)
         .stderr_has("TO 9 is not the version of a migration file");
 }
+
+/// What users read: the squash, history and migrate after it, the refusals.
+#[tokio::test]
+async fn what_squash_prints() {
+    let p = Project::new().await;
+    history(&p);
+    let mut t = testkit::Transcript::default();
+    let mut run = |args: &[&str], url: &str| {
+        let out = p.migrator().env("DATABASE_URL", url).args(args).run();
+        t.add(&format!("migrator {}", args.join(" ")), &out);
+        out
+    };
+    let partial = pg::cluster().create_db().await;
+    run(&["migrate", "2"], &partial).ok();
+    run(&["migrate"], &p.url).ok();
+    p.write(
+        "3_title.up.sql",
+        "ALTER TABLE posts ADD title text NOT NULL DEFAULT '';\nUPDATE posts SET title = 'x';\n",
+    );
+    run(&["squash", "1", "3", "-m", "base"], &p.url).code(7);
+    p.write(
+        "3_title.up.sql",
+        "ALTER TABLE posts ADD title text NOT NULL DEFAULT '';",
+    );
+    run(&["squash", "3", "-m", "base schema"], &p.url).ok();
+    run(&["history"], &p.url).ok();
+    run(&["migrate"], &p.url).ok();
+    run(&["--format", "json", "history"], &p.url).ok();
+    run(&["migrate"], &partial).code(6);
+    run(&["history"], &partial).ok();
+    run(&["squash", "3", "-m", "x"], &p.url).code(7);
+    let dir = p.dir.path().display().to_string();
+    testkit::snapshot_settings(&[(&dir, "[DIR]")]).bind(|| {
+        insta::assert_snapshot!("migrator_squash", t.text());
+    });
+}
