@@ -249,6 +249,13 @@ async fn a_squash_from_a_later_version_keeps_what_comes_before() {
     let p = Project::new().await;
     history(&p);
     p.migrator().arg("migrate").run().ok();
+    // D: at head too; it goes back below the squash without a migrate first.
+    let d_url = pg::cluster().create_db().await;
+    p.migrator()
+        .env("DATABASE_URL", &d_url)
+        .arg("migrate")
+        .run()
+        .ok();
     p.migrator()
         .args(["squash", "2", "4", "-m", "posts and tags"])
         .run()
@@ -280,6 +287,36 @@ async fn a_squash_from_a_later_version_keeps_what_comes_before() {
         .run()
         .ok();
     assert_eq!(normalized_dump(&fresh), normalized_dump(&p.url));
+
+    // The squash reverts as one migration where the rows were not rewritten yet.
+    p.migrator()
+        .env("DATABASE_URL", &d_url)
+        .args(["downgrade", "1"])
+        .run()
+        .ok()
+        .stderr_has("recorded squash 4 (posts and tags)")
+        .stderr_has("reverted 4 posts and tags");
+    assert_eq!(
+        rows(&d_url).await.iter().map(|r| r.0).collect::<Vec<_>>(),
+        [1]
+    );
+    let mut c = pg::connect(&d_url).await;
+    let gone: bool = scalar(&mut c, "SELECT to_regclass('posts') IS NULL").await;
+    assert!(gone);
+
+    // A no-transaction migration cannot be squashed.
+    p.write(
+        "5_concurrently.up.sql",
+        "-- no-transaction\nCREATE INDEX CONCURRENTLY users_id ON users (id);",
+    );
+    p.write("5_concurrently.down.sql", "DROP INDEX users_id;");
+    p.migrator()
+        .args(["squash", "5", "-m", "x"])
+        .run()
+        .code(7)
+        .stderr_has(
+            "5_concurrently.up.sql is a `-- no-transaction` migration: it cannot be squashed",
+        );
 
     // Ranges that are not one: a single migration, an unknown version.
     p.migrator()
