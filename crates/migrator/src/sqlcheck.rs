@@ -202,6 +202,24 @@ pub fn data_statement(sql: &str) -> Option<(usize, usize, String)> {
     None
 }
 
+/// Whether the script's last statement has no `;` (comments aside): another script appended
+/// to it would continue that statement. A script the scanner cannot read counts as open.
+pub fn ends_open(sql: &str) -> bool {
+    // No tokens at all: nothing to scan (the scanner gives a null list then).
+    if sql.trim().is_empty() {
+        return false;
+    }
+    let Ok(tokens) = pg_query::scan_tokens(sql) else {
+        return true;
+    };
+    let is = |t: &protobuf::ScanToken, k: Token| t.token == k as i32;
+    tokens
+        .iter()
+        .rev()
+        .find(|t| !is(t, Token::SqlComment) && !is(t, Token::CComment))
+        .is_some_and(|t| !is(t, Token::Ascii59))
+}
+
 fn copy_problem(c: &protobuf::CopyStmt) -> Option<(String, String)> {
     if c.is_program || !c.filename.is_empty() {
         return None;
@@ -355,6 +373,17 @@ fn line_col(text: &str, at: usize) -> (usize, usize) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn scripts_that_end_open_are_seen() {
+        use super::ends_open;
+        assert!(ends_open("CREATE TABLE t ()"));
+        assert!(ends_open("CREATE TABLE t ()\n-- done; really\n"));
+        assert!(!ends_open("CREATE TABLE t (); -- done\n/* ok */"));
+        assert!(!ends_open("-- nothing\n"));
+        assert!(!ends_open(""));
+        assert!(!ends_open(" \n"));
+    }
+
     #[test]
     fn data_statements_are_found_with_their_line() {
         use super::data_statement;

@@ -48,6 +48,12 @@ pub enum SquashError {
     },
     /// A replaced version ran with another file than the one the squash replaces.
     ReplacedModified { squash: i64, version: i64 },
+    /// The squash failed its proof on the shadow database (nothing written).
+    ProofFailed {
+        stage: String,
+        residual: String,
+        concat: bool,
+    },
 }
 
 fn list(v: &[i64]) -> String {
@@ -60,6 +66,7 @@ impl SquashError {
             SquashError::Partial { .. } | SquashError::ReplacedModified { .. } => {
                 ExitCode::Integrity
             }
+            SquashError::ProofFailed { .. } => ExitCode::VerifyFailed,
             _ => ExitCode::InvalidInput,
         }
     }
@@ -138,6 +145,21 @@ impl SquashError {
                         .cmd(&["downgrade", &back]),
                 )
             }
+            SquashError::ProofFailed {
+                stage,
+                residual,
+                concat,
+            } => d(
+                "verify_failed",
+                p(format!(
+                    "the squash failed its proof ({stage}); nothing was written\n{residual}"
+                )),
+            )
+            .hint(p(if *concat {
+                "the scripts do not work one after the other in one script: squash without --concat, or a smaller range"
+            } else {
+                "keep the scripts as they are with --concat, or squash a smaller range"
+            })),
             SquashError::ReplacedModified { squash, version } => d(
                 "squash_modified",
                 p(format!(

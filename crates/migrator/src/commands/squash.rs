@@ -134,6 +134,10 @@ fn quoted(name: &str, sql: &str) -> String {
     if !out.ends_with('\n') {
         out.push('\n');
     }
+    if sqlcheck::ends_open(sql) {
+        // Its last statement has no `;`: the next script must not continue it.
+        out.push_str(";\n");
+    }
     out
 }
 
@@ -199,8 +203,20 @@ async fn build(
             Ok::<_, SchemaError>((up, down, hazards))
         },
     )
-    .await?;
-    Ok(built)
+    .await;
+    match built {
+        Ok(built) => Ok(built),
+        // The proof's words are makemigrations' (schema.sql, what the migrations build).
+        Err(SchemaError::VerifyFailed { stage, residual }) => Err(SquashError::ProofFailed {
+            stage: stage
+                .replace("schema.sql", "what the replaced migrations build")
+                .replace("what the migrations build", "the state before FROM"),
+            residual,
+            concat,
+        }
+        .into()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The headers: what the squash says, where it comes from, and (up) the replaced versions.
@@ -298,6 +314,14 @@ fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_script_without_its_last_semicolon_gets_one() {
+        assert_eq!(
+            quoted("1_a.up.sql", "CREATE TABLE t ()\n-- end"),
+            "-- from 1_a.up.sql\nCREATE TABLE t ()\n-- end\n;\n"
+        );
+    }
 
     #[test]
     fn quoted_scripts_keep_their_sql_and_lose_earlier_directives() {

@@ -182,8 +182,9 @@ async fn data_statements_need_concat_which_keeps_them() {
     p.add(
         1,
         "kinds",
-        "CREATE TABLE kinds (id int PRIMARY KEY, name text NOT NULL);",
-        Some("DROP TABLE kinds;"),
+        // No `;` at the end: the concatenation must still keep the statements apart.
+        "CREATE TABLE kinds (id int PRIMARY KEY, name text NOT NULL)",
+        Some("DROP TABLE kinds"),
     );
     p.add(
         2,
