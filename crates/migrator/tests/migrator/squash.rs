@@ -95,6 +95,21 @@ async fn a_squash_is_applied_where_its_migrations_were_and_alone_elsewhere() {
         .args(["migrate", "2"])
         .run()
         .ok();
+    // E: at head, but migration 2 ran with another file than the one the squash replaces.
+    let e_url = pg::cluster().create_db().await;
+    p.migrator()
+        .env("DATABASE_URL", &e_url)
+        .arg("migrate")
+        .run()
+        .ok();
+    let mut e = pg::connect(&e_url).await;
+    if let Err(err) =
+        sqlx::raw_sql("UPDATE _sqlx_migrations SET checksum = '\\x00' WHERE version = 2")
+            .execute(&mut e)
+            .await
+    {
+        panic!("{err}");
+    }
 
     let out = p
         .migrator()
@@ -166,6 +181,13 @@ async fn a_squash_is_applied_where_its_migrations_were_and_alone_elsewhere() {
         .stderr_has("migrator migrate 3")
         .stderr_has("migrator downgrade base");
     assert_eq!(rows(&c_url).await.len(), 2);
+    p.migrator()
+        .env("DATABASE_URL", &e_url)
+        .arg("migrate")
+        .run()
+        .code(6)
+        .stderr_has("applied migration 2 is replaced by squash 3, but it ran with another file");
+    assert_eq!(rows(&e_url).await.len(), 4, "nothing rewritten");
 
     // A: the squash reverts as one migration, and comes back.
     p.migrator().args(["downgrade", "base"]).run().ok();
@@ -257,6 +279,13 @@ async fn a_squash_from_a_later_version_keeps_what_comes_before() {
         .arg("migrate")
         .run()
         .ok();
+    // F: at head too; stamp rewrites its rows first, then records what it is asked to.
+    let f_url = pg::cluster().create_db().await;
+    p.migrator()
+        .env("DATABASE_URL", &f_url)
+        .arg("migrate")
+        .run()
+        .ok();
     p.migrator()
         .args(["squash", "2", "4", "-m", "posts and tags"])
         .run()
@@ -304,6 +333,17 @@ async fn a_squash_from_a_later_version_keeps_what_comes_before() {
     let mut c = pg::connect(&d_url).await;
     let gone: bool = scalar(&mut c, "SELECT to_regclass('posts') IS NULL").await;
     assert!(gone);
+
+    p.migrator()
+        .env("DATABASE_URL", &f_url)
+        .args(["stamp", "1"])
+        .run()
+        .ok()
+        .stderr_has("recorded squash 4");
+    assert_eq!(
+        rows(&f_url).await.iter().map(|r| r.0).collect::<Vec<_>>(),
+        [1]
+    );
 
     // A no-transaction migration cannot be squashed.
     p.write(
