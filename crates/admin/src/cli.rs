@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::output::Format;
 use protocol::cli::{
     BaselineArgs, DowngradeArgs, MakemigrationsArgs, MigrateArgs, PullArgs, ResetArgs,
-    SqlmigrateArgs, StampArgs,
+    SqlmigrateArgs, SquashArgs, StampArgs,
 };
 
 const MAKEMIGRATIONS_HELP: &str = "Files: the migrations folder and schema.sql of your working tree are sent to the migrator in \
@@ -25,6 +25,7 @@ const EXAMPLES: &str = "Examples:
   admin --run db migrate                  migrate from a one-off container (API not started)
   admin db downgrade -1                   revert the newest migration
   admin db history                        every migration and its state
+  admin db squash TO -m \"base schema\"     one proven migration in place of those up to TO
   admin db shell                          a shell in the API container
   admin db dbshell                        psql on the project database
   admin db dbshell -- -c 'select 1'       psql arguments after --
@@ -185,6 +186,12 @@ pub enum DbCommand {
     /// Check the variables the stack needs, on the host and in the container (never shows values).
     #[command(name = "env_check", visible_alias = "env-check")]
     EnvCheck,
+    /// Replace the migrations FROM..=TO (FROM: the first) in your folder with one proven
+    /// migration at TO's version that records what it replaces; databases that applied them see
+    /// it as applied (their next `db migrate` rewrites the bookkeeping); --concat keeps the
+    /// scripts as they are.
+    #[command(after_help = MAKEMIGRATIONS_HELP)]
+    Squash(SquashArgs),
 }
 
 #[derive(Debug, Clone, PartialEq, Args)]

@@ -42,6 +42,11 @@ pub enum AdminError {
     ImageMakemigrations,
 
     #[error(
+        "squash rewrites the migrations of your working tree; with --files image there is no working tree to write\nhint: run it with the working tree's files: admin --files host db squash …"
+    )]
+    ImageSquash,
+
+    #[error(
         "the {service} service has no running container and its image {image} is not on this engine, so no one-off container can be created\nhint: {hint}"
     )]
     NoImage {
@@ -150,7 +155,7 @@ impl AdminError {
             AdminError::NoPsql { .. } => ExitCode::External(127),
             AdminError::UpFailed { .. } | AdminError::Output(_) => ExitCode::Failure,
             AdminError::Interrupted { .. } => ExitCode::Interrupted,
-            AdminError::ImageMakemigrations => ExitCode::Usage,
+            AdminError::ImageMakemigrations | AdminError::ImageSquash => ExitCode::Usage,
             AdminError::PullExists { .. } => ExitCode::InvalidInput,
             AdminError::NoStdin { .. } | AdminError::ResetNeedsYes => ExitCode::Usage,
             AdminError::ResetDeclined => ExitCode::Failure,

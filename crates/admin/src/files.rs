@@ -294,6 +294,47 @@ impl HostFiles {
     }
 }
 
+impl HostFiles {
+    /// Writes a squash's pair at `version` in place of the files named `remove` (under the
+    /// exclusive lock the caller holds), whole; returns the shown up, down and removed paths.
+    pub fn replace_pair(
+        &self,
+        version: i64,
+        up: &NewFile,
+        down: &NewFile,
+        remove: &[String],
+    ) -> Result<(String, String, Vec<String>), FilesError> {
+        let fail = |source: std::io::Error| self.write_error(source);
+        if let Some(gone) = remove.iter().find(|n| !self.dir.join(n).exists()) {
+            return Err(fail(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{gone} is gone (the folder changed while the squash was being made)"),
+            )));
+        }
+        let staging = pair::reserve(&self.dir, version)
+            .map_err(|e| fail(e.source))?
+            .ok_or_else(|| {
+                fail(std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    format!("version {version} is being written by another run"),
+                ))
+            })?;
+        pair::replace_staged(
+            &self.dir,
+            &staging,
+            (&up.name, up.text.as_bytes()),
+            (&down.name, down.text.as_bytes()),
+            remove,
+        )
+        .map_err(|e| fail(e.source))?;
+        Ok((
+            in_dir(&self.dir_shown, &up.name),
+            in_dir(&self.dir_shown, &down.name),
+            remove.iter().map(|n| in_dir(&self.dir_shown, n)).collect(),
+        ))
+    }
+}
+
 /// Why a write was refused and what to do, for permission problems: who owns the folder.
 fn permission_advice(dir: &Path, shown: &str, e: &std::io::Error) -> (String, String) {
     if e.kind() != std::io::ErrorKind::PermissionDenied {

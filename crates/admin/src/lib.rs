@@ -140,6 +140,7 @@ pub async fn dispatch(
         }
         DbCommand::Stamp(a) => migrator(MigratorCommand::Stamp(a)).await,
         DbCommand::Sqlmigrate(a) => migrator(MigratorCommand::Sqlmigrate(a)).await,
+        DbCommand::Squash(a) => migrator(MigratorCommand::Squash(a)).await,
         DbCommand::Shell(a) => commands::shell::run(settings, project, printer, &a.command).await,
         DbCommand::Dbshell(a) => {
             commands::dbshell::run(settings, project, printer, db, &a.command).await

@@ -178,6 +178,7 @@ pub enum MigratorError {
     Bundle(protocol::bundle::BundleError),
     Output(std::io::Error),
     Schema(SchemaError),
+    Squash(crate::squash::SquashError),
 }
 
 impl From<std::io::Error> for MigratorError {
@@ -231,6 +232,7 @@ impl MigratorError {
             Connect { .. } => ExitCode::DatabaseUnreachable,
             Database { .. } | Output(_) => ExitCode::Failure,
             Schema(e) => e.exit_code(),
+            Squash(e) => e.exit_code(),
             PullProof { .. } => ExitCode::VerifyFailed,
             ResetProduction { .. } | ResetNeedsYes => ExitCode::Usage,
             ResetDeclined => ExitCode::Failure,
@@ -633,6 +635,7 @@ impl MigratorError {
             Bundle(e) => d("bundle", p(e.to_string())),
             Output(e) => d("output", p(format!("cannot write output: {e}"))),
             Schema(e) => e.diagnostic(),
+            Squash(e) => e.diagnostic(),
         }
     }
 }

@@ -23,6 +23,9 @@ pub struct LocalMigration {
     pub down_path: Option<PathBuf>,
     pub down_sql: Option<String>,
     pub reversible: bool,
+    /// A squash (`-- admin:replaces` lines in its header): every replaced version with the
+    /// SHA-384 of its up file as it was; empty for an ordinary migration.
+    pub replaces: Vec<(i64, Vec<u8>)>,
 }
 
 impl LocalMigration {
@@ -34,6 +37,65 @@ impl LocalMigration {
 
 pub fn is_no_tx(sql: &str) -> bool {
     sql.starts_with("-- no-transaction")
+}
+
+/// The header directive of a squash: `-- admin:replaces <version> <SHA-384 in hex>`.
+pub const REPLACES: &str = "-- admin:replaces";
+
+/// The versions a squash replaces, with the checksum each up file had, from the directives in
+/// the file's leading comment block (lines that are blank or start with `--`; the first other
+/// line ends it). A malformed directive is an error naming the file and its line.
+pub fn parse_replaces(path: &Path, sql: &str) -> Result<Vec<(i64, Vec<u8>)>, MigratorError> {
+    let mut out: Vec<(i64, Vec<u8>)> = Vec::new();
+    for (i, line) in sql.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if !(line.trim().is_empty() || line.starts_with("--")) {
+            break;
+        }
+        let Some(rest) = line.strip_prefix(REPLACES) else {
+            continue;
+        };
+        let bad = |why: &str| {
+            MigratorError::from(crate::squash::SquashError::BadReplaces {
+                file: migration_ref(path).at(i + 1, 1),
+                why: why.to_string(),
+            })
+        };
+        let mut words = rest.split_whitespace();
+        let (Some(version), Some(hex), None) = (words.next(), words.next(), words.next()) else {
+            return Err(bad(
+                "expected `-- admin:replaces <VERSION> <SHA-384 in hex>`",
+            ));
+        };
+        let version: i64 = version
+            .parse()
+            .ok()
+            .filter(|v| *v >= 0)
+            .ok_or_else(|| bad("the version is not a number"))?;
+        let checksum = from_hex(hex)
+            .filter(|c| c.len() == 48)
+            .ok_or_else(|| bad("the checksum is not 96 hexadecimal digits (SHA-384)"))?;
+        if out.iter().any(|(v, _)| *v == version) {
+            return Err(bad("the version is listed twice"));
+        }
+        out.push((version, checksum));
+    }
+    Ok(out)
+}
+
+/// Lowercase hexadecimal of `bytes`.
+pub fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) || !hex.is_ascii() {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+        .collect()
 }
 
 /// SHA-384 of the SQL text, as sqlx computes it.
@@ -163,7 +225,9 @@ fn parse(raw: Vec<(PathBuf, Vec<u8>)>) -> Result<Vec<LocalMigration>, MigratorEr
                 second: migration_ref(&d.path),
             });
         }
+        let replaces = parse_replaces(&up.path, &up.sql)?;
         out.push(LocalMigration {
+            replaces,
             version,
             description: up.description,
             checksum: checksum(&up.sql),
@@ -287,6 +351,48 @@ mod tests {
         // Nothing is left after the largest 64-bit integer.
         assert_eq!(next_version(now, Some(i64::MAX - 1)), Some(i64::MAX));
         assert_eq!(next_version(now, Some(i64::MAX)), None);
+    }
+
+    #[test]
+    fn replaces_directives_are_read_from_the_header_only() {
+        let sum = to_hex(&checksum("x"));
+        let path = Path::new("/m/3_squash.up.sql");
+        let sql = format!(
+            "-- up: squash\n-- admin:replaces 1 {sum}\r\n\n-- admin:replaces 3 {}\nCREATE TABLE t ();\n-- admin:replaces 9 zz\n",
+            sum.to_uppercase()
+        );
+        let found = parse_replaces(path, &sql).map_err(|e| e.to_string());
+        assert_eq!(found, Ok(vec![(1, checksum("x")), (3, checksum("x"))]));
+        assert_eq!(
+            parse_replaces(path, "CREATE TABLE t ();").map_err(|e| e.to_string()),
+            Ok(vec![])
+        );
+        for (bad, why) in [
+            (
+                "-- admin:replaces 1".to_string(),
+                "expected `-- admin:replaces",
+            ),
+            (format!("-- admin:replaces x {sum}"), "not a number"),
+            ("-- admin:replaces 1 abc".to_string(), "not 96 hexadecimal"),
+            (format!("-- admin:replaces 1 {sum} extra"), "expected"),
+            (
+                format!("-- admin:replaces 1 {sum}\n-- admin:replaces 1 {sum}"),
+                "listed twice",
+            ),
+        ] {
+            let err =
+                parse_replaces(path, &format!("-- up: s\n{bad}\n")).map_err(|e| e.to_string());
+            let Err(msg) = err else {
+                panic!("{bad}: accepted")
+            };
+            assert!(msg.contains(why), "{bad}: {msg}");
+            assert!(
+                msg.contains("/m/3_squash.up.sql:"),
+                "{bad}: names the file and line: {msg}"
+            );
+        }
+        let line = parse_replaces(path, "--\n\n-- admin:replaces q r\n").map_err(|e| e.to_string());
+        assert!(line.is_err_and(|m| m.contains("3_squash.up.sql:3")));
     }
 
     #[test]

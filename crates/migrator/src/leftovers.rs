@@ -271,6 +271,7 @@ mod tests {
 
     fn m(v: i64, up: &str, down: &str) -> LocalMigration {
         LocalMigration {
+            replaces: Vec::new(),
             version: v,
             description: format!("m{v}"),
             up_path: format!("/m/{v}_m.up.sql").into(),

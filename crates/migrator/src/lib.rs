@@ -15,6 +15,7 @@ pub mod plan;
 pub mod schema;
 pub mod settings;
 pub mod sqlcheck;
+pub mod squash;
 
 // The shared vocabulary, under the paths the modules of this crate use.
 pub use protocol::{cli, exit, output, progress, redact};
@@ -61,6 +62,9 @@ pub async fn run(
         Command::Pull(a) => commands::pull::run(&settings, printer, a).await?,
         Command::Reset(a) => commands::reset::run(&settings, printer, a).await?,
         Command::Baseline(a) => commands::baseline::run(&settings, printer, a).await?,
+        Command::Squash(a) => commands::squash::run(&settings, printer, a)
+            .await
+            .with_context(|| format!("squash in {dir}"))?,
     };
     Ok(code)
 }

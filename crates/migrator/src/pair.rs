@@ -110,6 +110,49 @@ pub fn write_new(
     })
 }
 
+/// Writes `up`/`down` (name, text) at `version` in place of the files named `remove` (a
+/// squash), under the folder's exclusive lock: whole or not at all, and a crash leaves what
+/// [`recover`] completes (see [`protocol::pair::replace_staged`]). Every file to remove must
+/// still be there (the folder did not change since it was read). Returns (up, down, notes).
+pub fn replace(
+    dir: &Path,
+    version: i64,
+    (up_name, up_sql): (&str, &str),
+    (down_name, down_sql): (&str, &str),
+    remove: &[String],
+) -> Result<(PathBuf, PathBuf, Vec<String>), MigratorError> {
+    let _lock = lock(dir, true)?;
+    let notes = fsw::recover_locked(dir).map_err(error)?;
+    if let Some(gone) = remove.iter().map(|n| dir.join(n)).find(|p| !p.exists()) {
+        return Err(MigratorError::ReadFile {
+            file: migration_ref(&gone),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "removed while the squash was being made; nothing was written",
+            ),
+        });
+    }
+    let staging =
+        fsw::reserve(dir, version)
+            .map_err(error)?
+            .ok_or_else(|| MigratorError::WriteFile {
+                file: dir_ref(&dir.display().to_string()),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    format!("version {version} is being written by another run"),
+                ),
+            })?;
+    let (up, down) = fsw::replace_staged(
+        dir,
+        &staging,
+        (up_name, up_sql.as_bytes()),
+        (down_name, down_sql.as_bytes()),
+        remove,
+    )
+    .map_err(error)?;
+    Ok((up, down, notes))
+}
+
 fn newest(dir: &Path) -> Result<Option<i64>, MigratorError> {
     Ok(files::scan_unlocked(dir)?.iter().map(|m| m.version).max())
 }

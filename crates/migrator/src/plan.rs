@@ -234,6 +234,7 @@ mod tests {
 
     fn local(v: i64, sql: &str, down: bool) -> LocalMigration {
         LocalMigration {
+            replaces: Vec::new(),
             version: v,
             description: format!("m{v}"),
             up_path: format!("/m/{v}_m.up.sql").into(),

@@ -149,6 +149,77 @@ fn check_statements(sql: &str, statements: &[&str], kind: Kind) -> Option<Proble
     None
 }
 
+/// The first statement of a migration that is not schema DDL (data: INSERT, UPDATE, DELETE,
+/// MERGE, COPY, TRUNCATE, SELECT, DO, CALL…), as (line, column, what it is): the schema
+/// difference `squash` generates would lose it. A script the parser cannot read counts as one
+/// (line 1): what it does cannot be known.
+pub fn data_statement(sql: &str) -> Option<(usize, usize, String)> {
+    let statements = match pg_query::split_with_parser(sql) {
+        Ok(s) => s,
+        Err(e) => return Some((1, 1, format!("a script the SQL parser cannot read: {e}"))),
+    };
+    let base = sql.as_ptr() as usize;
+    for text in statements {
+        let start = first_token(sql, (text.as_ptr() as usize).saturating_sub(base));
+        let Ok(parsed) = pg_query::parse(text, pg_query::ParserOptions::default()) else {
+            let (line, column) = line_col(sql, start);
+            return Some((
+                line,
+                column,
+                "a statement the SQL parser cannot read".into(),
+            ));
+        };
+        let node = parsed
+            .protobuf
+            .stmts
+            .first()
+            .and_then(|raw| raw.stmt.as_ref())
+            .and_then(|n| n.node.as_ref());
+        let what = match node {
+            Some(NodeEnum::InsertStmt(_)) => "INSERT",
+            Some(NodeEnum::UpdateStmt(_)) => "UPDATE",
+            Some(NodeEnum::DeleteStmt(_)) => "DELETE",
+            Some(NodeEnum::MergeStmt(_)) => "MERGE",
+            Some(NodeEnum::CopyStmt(_)) => "COPY",
+            Some(NodeEnum::TruncateStmt(_)) => "TRUNCATE",
+            Some(NodeEnum::SelectStmt(_)) => "SELECT",
+            Some(NodeEnum::DoStmt(_)) => "DO",
+            Some(NodeEnum::CallStmt(_)) => "CALL",
+            Some(NodeEnum::ExecuteStmt(_)) => "EXECUTE",
+            Some(NodeEnum::RefreshMatViewStmt(_)) => "REFRESH MATERIALIZED VIEW",
+            Some(NodeEnum::NotifyStmt(_)) => "NOTIFY",
+            Some(NodeEnum::ExplainStmt(_)) => "EXPLAIN",
+            Some(NodeEnum::CreateTableAsStmt(c))
+                if c.objtype != protobuf::ObjectType::ObjectMatview as i32 =>
+            {
+                "CREATE TABLE AS"
+            }
+            _ => continue,
+        };
+        let (line, column) = line_col(sql, start);
+        return Some((line, column, format!("{what} at line {line}")));
+    }
+    None
+}
+
+/// Whether the script's last statement has no `;` (comments aside): another script appended
+/// to it would continue that statement. A script the scanner cannot read counts as open.
+pub fn ends_open(sql: &str) -> bool {
+    // No tokens at all: nothing to scan (the scanner gives a null list then).
+    if sql.trim().is_empty() {
+        return false;
+    }
+    let Ok(tokens) = pg_query::scan_tokens(sql) else {
+        return true;
+    };
+    let is = |t: &protobuf::ScanToken, k: Token| t.token == k as i32;
+    tokens
+        .iter()
+        .rev()
+        .find(|t| !is(t, Token::SqlComment) && !is(t, Token::CComment))
+        .is_some_and(|t| !is(t, Token::Ascii59))
+}
+
 fn copy_problem(c: &protobuf::CopyStmt) -> Option<(String, String)> {
     if c.is_program || !c.filename.is_empty() {
         return None;
@@ -302,6 +373,43 @@ fn line_col(text: &str, at: usize) -> (usize, usize) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn scripts_that_end_open_are_seen() {
+        use super::ends_open;
+        assert!(ends_open("CREATE TABLE t ()"));
+        assert!(ends_open("CREATE TABLE t ()\n-- done; really\n"));
+        assert!(!ends_open("CREATE TABLE t (); -- done\n/* ok */"));
+        assert!(!ends_open("-- nothing\n"));
+        assert!(!ends_open(""));
+        assert!(!ends_open(" \n"));
+    }
+
+    #[test]
+    fn data_statements_are_found_with_their_line() {
+        use super::data_statement;
+        let ddl = "CREATE TABLE t (id int);\nCREATE INDEX ON t (id);\n\
+                   CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ DELETE FROM t $$;\n\
+                   CREATE MATERIALIZED VIEW v AS SELECT 1 AS x;";
+        assert_eq!(data_statement(ddl), None);
+        let data = "-- seed\nCREATE TABLE t (id int);\n\n  INSERT INTO t VALUES (1);";
+        assert_eq!(
+            data_statement(data),
+            Some((4, 3, "INSERT at line 4".into()))
+        );
+        for (sql, what) in [
+            ("UPDATE t SET id = 2", "UPDATE"),
+            ("DO $$ BEGIN END $$", "DO"),
+            ("SELECT setval('s', 3)", "SELECT"),
+            ("TRUNCATE t", "TRUNCATE"),
+            ("CREATE TABLE u AS SELECT 1", "CREATE TABLE AS"),
+        ] {
+            assert!(
+                data_statement(sql).is_some_and(|(_, _, w)| w.starts_with(what)),
+                "{sql}"
+            );
+        }
+    }
+
     use super::*;
 
     fn at(sql: &str, no_tx: bool) -> Option<(usize, usize)> {

@@ -166,6 +166,15 @@ pub fn to_argv(cli: &Cli) -> Vec<String> {
             argv.push("--".into());
             argv.push(a.version.to_string());
         }
+        Command::Squash(a) => {
+            argv.push("squash".into());
+            argv.push(format!("--message={}", a.message));
+            if a.concat {
+                argv.push("--concat".into());
+            }
+            argv.push("--".into());
+            argv.extend(a.range.iter().map(i64::to_string));
+        }
     }
     argv
 }
@@ -272,6 +281,16 @@ mod tests {
                 })),
             (0i64..i64::MAX, any::<bool>())
                 .prop_map(|(version, down)| Command::Sqlmigrate(SqlmigrateArgs { version, down })),
+            (
+                proptest::collection::vec(0i64..i64::MAX, 1..=2),
+                "\\PC{0,40}",
+                any::<bool>()
+            )
+                .prop_map(|(range, message, concat)| Command::Squash(SquashArgs {
+                    range,
+                    message,
+                    concat
+                })),
         ]
     }
 

@@ -93,6 +93,26 @@ pub enum Command {
     /// Adopt an existing database: an initial migration that creates exactly its schema
     /// (proven), recorded as applied. Into an empty migrations folder only.
     Baseline(BaselineArgs),
+    /// Replace the migrations FROM..=TO (FROM: the first migration) with one proven migration
+    /// at TO's version that records the versions it replaces; databases that applied them see it
+    /// as applied (their next `migrate` rewrites the bookkeeping), new ones apply only it.
+    #[command(after_help = SHADOW_HELP)]
+    Squash(SquashArgs),
+}
+
+#[derive(Debug, Clone, PartialEq, Args)]
+pub struct SquashArgs {
+    /// `[FROM] TO`: the versions of the first and the last migration to replace (FROM
+    /// defaults to the first migration); at least two migrations.
+    #[arg(value_name = "VERSION", required = true, num_args = 1..=2)]
+    pub range: Vec<i64>,
+    /// What the squashed migration says; becomes the file name slug.
+    #[arg(short, long)]
+    pub message: String,
+    /// Concatenate the replaced scripts (ups in order, downs in reverse) instead of generating
+    /// the schema difference: keeps data statements (INSERT, UPDATE…); still proven.
+    #[arg(long)]
+    pub concat: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Args)]

@@ -21,6 +21,9 @@ use std::path::{Path, PathBuf};
 /// Prefix of the staging directories.
 pub const STAGING: &str = ".migrator-pair-";
 const MARKER: &str = "complete";
+/// In the staging directory of a replacing write ([`replace_staged`]): the new names and the
+/// names they replace, one `new\t<name>` / `remove\t<name>` line each.
+const REPLACE: &str = "replace";
 
 /// An I/O failure on a path of the folder (`folder`: the folder itself could not be read).
 #[derive(Debug)]
@@ -114,6 +117,14 @@ pub fn recover_locked(dir: &Path) -> Result<Vec<String>, PairError> {
             .collect();
         // Down files first, as the writer does.
         names.sort_by_key(|p| !p.to_string_lossy().ends_with(".down.sql"));
+        if staging.join(REPLACE).exists() && staging.join(MARKER).exists() {
+            let placed = finish_replace(dir, &staging)?;
+            notes.push(format!(
+                "completed the squash {} that an interrupted squash had written (the replaced files are gone)",
+                placed.join(" + ")
+            ));
+            continue;
+        }
         if !staging.join(MARKER).exists() {
             fs::remove_dir_all(&staging).map_err(on(&staging))?;
             notes.push(format!(
@@ -226,6 +237,108 @@ fn write_through(
     Ok((up, down))
 }
 
+/// A plain file name of the folder (no separator, not `.`/`..`): what may be written or removed.
+fn plain_name(name: &str) -> bool {
+    !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\'])
+}
+
+/// Writes the pair through `staging` (reserved by [`reserve`]) into `dir` (under its
+/// exclusive lock) in place of the files named `remove` (a squash: the pair takes the version
+/// of one of them, maybe with another slug). The new files, the list of names and the marker
+/// are staged and synced first; then the listed files are removed and the new ones renamed in,
+/// down first. [`recover`], which every reader runs first, finishes a complete staging
+/// directory the same way, so a reader sees the old files or the new pair, never both, never
+/// neither. A new name may only exist already when it is one of `remove`.
+pub fn replace_staged(
+    dir: &Path,
+    staging: &Path,
+    (up_name, up_sql): (&str, &[u8]),
+    (down_name, down_sql): (&str, &[u8]),
+    remove: &[String],
+) -> Result<(PathBuf, PathBuf), PairError> {
+    let staged = (|| {
+        for name in [up_name, down_name]
+            .into_iter()
+            .chain(remove.iter().map(String::as_str))
+        {
+            if !plain_name(name) {
+                return Err(on(&dir.join(name))(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "the name would leave the migrations folder",
+                )));
+            }
+        }
+        for name in [up_name, down_name] {
+            let p = dir.join(name);
+            if p.symlink_metadata().is_ok() && !remove.iter().any(|r| r == name) {
+                return Err(on(&p)(std::io::ErrorKind::AlreadyExists.into()));
+            }
+        }
+        let mut list = format!("new\t{down_name}\nnew\t{up_name}\n");
+        for r in remove {
+            list.push_str(&format!("remove\t{r}\n"));
+        }
+        create_synced(&staging.join(up_name), up_sql)?;
+        create_synced(&staging.join(down_name), down_sql)?;
+        create_synced(&staging.join(REPLACE), list.as_bytes())?;
+        create_synced(&staging.join(MARKER), b"")?;
+        sync_dir(staging)
+    })();
+    if let Err(e) = staged {
+        if fs::remove_dir_all(staging).is_err() {
+            tracing::debug!("could not remove {}", staging.display());
+        }
+        return Err(e);
+    }
+    // From here on the staging directory is complete: a failure leaves it to recovery.
+    finish_replace(dir, staging)?;
+    Ok((dir.join(up_name), dir.join(down_name)))
+}
+
+/// Completes a complete replacing staging directory: removes each listed file (except a new
+/// file of the same name already moved in), then renames what is still staged into place,
+/// down first. Returns the new names.
+fn finish_replace(dir: &Path, staging: &Path) -> Result<Vec<String>, PairError> {
+    let list = fs::read_to_string(staging.join(REPLACE)).map_err(on(staging))?;
+    let entries: Vec<(&str, &str)> = list
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .filter(|(_, name)| plain_name(name))
+        .collect();
+    let new: Vec<&str> = entries
+        .iter()
+        .filter(|(k, _)| *k == "new")
+        .map(|(_, n)| *n)
+        .collect();
+    for (_, name) in entries.iter().filter(|(k, _)| *k == "remove") {
+        // A new file of this name that is no longer staged was moved in already: keep it.
+        if new.contains(name) && !staging.join(name).exists() {
+            continue;
+        }
+        let target = dir.join(name);
+        match fs::remove_file(&target) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(on(&target)(e)),
+        }
+    }
+    sync_dir(dir)?;
+    for name in &new {
+        let from = staging.join(name);
+        if !from.exists() {
+            continue;
+        }
+        let target = dir.join(name);
+        if target.symlink_metadata().is_ok() {
+            return Err(on(&target)(std::io::ErrorKind::AlreadyExists.into()));
+        }
+        fs::rename(&from, &target).map_err(on(&target))?;
+    }
+    sync_dir(dir)?;
+    fs::remove_dir_all(staging).map_err(on(staging))?;
+    Ok(new.iter().rev().map(|n| n.to_string()).collect())
+}
+
 fn create_synced(path: &Path, contents: &[u8]) -> Result<(), PairError> {
     let mut file = fs::OpenOptions::new()
         .write(true)
@@ -317,6 +430,57 @@ mod tests {
             vec!["5_a.down.sql", "5_a.up.sql", "6_b.down.sql", "6_b.up.sql"]
         );
         assert_eq!(recover(p).map(|n| n.len()).ok(), Some(0));
+        let _ = fs::remove_dir_all(p);
+    }
+
+    #[test]
+    fn a_replacing_pair_takes_the_place_of_the_listed_files() {
+        let p = &temp("replace");
+        for f in [
+            "1_a.up.sql",
+            "1_a.down.sql",
+            "2_b.up.sql",
+            "2_b.down.sql",
+            "3_c.up.sql",
+        ] {
+            assert!(fs::write(p.join(f), "old").is_ok());
+        }
+        let remove: Vec<String> = ["1_a.up.sql", "1_a.down.sql", "2_b.up.sql", "2_b.down.sql"]
+            .map(String::from)
+            .to_vec();
+        let Ok(Some(s)) = reserve(p, 2) else {
+            panic!("reserve")
+        };
+        let w = replace_staged(
+            p,
+            &s,
+            ("2_b.up.sql", b"new up"),
+            ("2_b.down.sql", b"new down"),
+            &remove,
+        );
+        assert!(w.is_ok(), "{w:?}");
+        assert_eq!(names(p), vec!["2_b.down.sql", "2_b.up.sql", "3_c.up.sql"]);
+        assert_eq!(
+            fs::read(p.join("2_b.up.sql")).ok(),
+            Some(b"new up".to_vec())
+        );
+        // Killed after the new down file was moved in (same name as a replaced one): recovery
+        // keeps it, removes the rest, moves the up file in.
+        assert!(fs::write(p.join("1_a.up.sql"), "old").is_ok());
+        let s = p.join(format!("{STAGING}2"));
+        assert!(fs::create_dir(&s).is_ok());
+        assert!(fs::write(s.join("2_s.up.sql"), "squash up").is_ok());
+        assert!(fs::write(p.join("2_s.down.sql"), "squash down").is_ok());
+        let list = "new\t2_s.down.sql\nnew\t2_s.up.sql\nremove\t1_a.up.sql\nremove\t2_b.up.sql\nremove\t2_b.down.sql\nremove\t2_s.down.sql\n";
+        assert!(fs::write(s.join(REPLACE), list).is_ok());
+        assert!(fs::write(s.join(MARKER), "").is_ok());
+        let notes = recover(p).unwrap_or_default();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!(names(p), vec!["2_s.down.sql", "2_s.up.sql", "3_c.up.sql"]);
+        assert_eq!(
+            fs::read(p.join("2_s.down.sql")).ok(),
+            Some(b"squash down".to_vec())
+        );
         let _ = fs::remove_dir_all(p);
     }
 

@@ -8,6 +8,8 @@ use serde_json::json;
 
 use crate::text::{FileRef, Names, Text};
 
+mod squash;
+
 /// The state of one migration version (as `history` shows it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -134,6 +136,25 @@ pub enum Outcome {
         /// Applied migrations whose file changed since (their replay may differ from what ran).
         modified: Vec<i64>,
     },
+    /// `squash` in protocol mode: the pair for admin to write at version TO, replacing the
+    /// files named in `remove` (the replaced migrations' up and down files).
+    Squashed {
+        version: i64,
+        description: String,
+        replaces: Vec<i64>,
+        up: NewFile,
+        down: NewFile,
+        remove: Vec<String>,
+    },
+    /// `squash` wrote its pair and removed the replaced files.
+    SquashWritten {
+        version: i64,
+        description: String,
+        replaces: Vec<i64>,
+        up: FileRef,
+        down: FileRef,
+        removed: Vec<FileRef>,
+    },
 }
 
 /// One line of text output.
@@ -255,6 +276,7 @@ impl Outcome {
                 "differences": ops,
                 "modified_files": modified,
             }),
+            Outcome::Squashed { .. } | Outcome::SquashWritten { .. } => squash::json(self, names),
         }
     }
 
@@ -306,6 +328,7 @@ impl Outcome {
                 ops,
                 modified,
             } => drift_text(*applied, ops, modified, names),
+            Outcome::Squashed { .. } | Outcome::SquashWritten { .. } => squash::text(self, names),
             Outcome::Pulled { file, objects, .. } => vec![
                 Line::Status(format!(
                     "Wrote the database's schema ({objects} statement(s)), proven: loaded into an empty database it gives the same schema:"

@@ -3,8 +3,8 @@
 //! whole afterwards in the order declared: text lines prefixed with the database's name, or
 //! one JSON document. One exit code: 0 when every run succeeded, else the first failing one's.
 //!
-//! Commands that write files (makemigrations, baseline, pull) run once per folder or schema
-//! file: databases that share one (tenants) are covered by the first that uses it.
+//! Commands that write files (makemigrations, baseline, squash, pull) run once per folder or
+//! schema file: databases that share one (tenants) are covered by the first that uses it.
 
 use std::path::PathBuf;
 
@@ -128,8 +128,8 @@ fn not_with_all(command: &str) -> anyhow::Error {
     .into()
 }
 
-/// For each database, the earlier database whose run writes the same files (makemigrations
-/// and baseline: the same migrations folder; pull: the same schema file).
+/// For each database, the earlier database whose run writes the same files (makemigrations,
+/// baseline and squash: the same migrations folder; pull: the same schema file).
 fn covered_by(
     settings: &Settings,
     project: &Project,
@@ -139,7 +139,9 @@ fn covered_by(
     let key = |db: &Database| -> Option<PathBuf> {
         let files = crate::files::locate_for(settings, project, db, None);
         match command {
-            DbCommand::Makemigrations(_) | DbCommand::Baseline(_) => Some(files.dir),
+            DbCommand::Makemigrations(_) | DbCommand::Baseline(_) | DbCommand::Squash(_) => {
+                Some(files.dir)
+            }
             DbCommand::Pull(_) => Some(files.schema),
             _ => None,
         }

@@ -93,6 +93,9 @@ pub async fn run(
     if from == FilesFrom::Image && matches!(&command, Command::Makemigrations(a) if !a.check) {
         return Err(AdminError::ImageMakemigrations.into());
     }
+    if from == FilesFrom::Image && matches!(&command, Command::Squash(_)) {
+        return Err(AdminError::ImageSquash.into());
+    }
     // pull: refused before anything runs when it would overwrite; the path stays on the host.
     let mut replace = false;
     if let (Command::Pull(a), Some(h)) = (&mut command, &host) {
@@ -108,9 +111,10 @@ pub async fn run(
     let printer = printer.clone().with_names(Arc::new(HostNames {
         files: host.clone(),
     }));
-    // makemigrations holds the host folder from the bundle to the written pair.
+    // makemigrations and squash hold the host folder from the bundle to the written pair.
     let _lock = match (&host, &command) {
         (Some(h), Command::Makemigrations(a)) if !a.check => Some(h.lock_for_writing()?),
+        (Some(h), Command::Squash(_)) => Some(h.lock_for_writing()?),
         _ => None,
     };
     let stdin = match &host {
@@ -316,6 +320,9 @@ impl<'p> Session<'p> {
                 }
             };
         }
+        if let Outcome::Squashed { .. } = outcome {
+            return self.squashed(outcome);
+        }
         let Outcome::Generated {
             version,
             description,
@@ -341,6 +348,46 @@ impl<'p> Session<'p> {
                     description,
                     up: file(&up.name, up_shown),
                     down: file(&down.name, down_shown),
+                })
+            }
+            Err(e) => {
+                self.failed = Some(e);
+                Ok(())
+            }
+        }
+    }
+
+    /// A squash: the pair written on the host in place of the replaced files, reported with
+    /// host paths (no host folder: reported as it came).
+    fn squashed(&mut self, outcome: Outcome) -> std::io::Result<()> {
+        let (
+            Outcome::Squashed {
+                version,
+                description,
+                replaces,
+                up,
+                down,
+                remove,
+            },
+            Some(host),
+        ) = (&outcome, self.host)
+        else {
+            return self.printer.report(&outcome);
+        };
+        match host.replace_pair(*version, up, down, remove) {
+            Ok((up_shown, down_shown, removed)) => {
+                let file = |name: &str, shown: String| FileRef::new(Base::Migration, name, shown);
+                self.printer.report(&Outcome::SquashWritten {
+                    version: *version,
+                    description: description.clone(),
+                    replaces: replaces.clone(),
+                    up: file(&up.name, up_shown),
+                    down: file(&down.name, down_shown),
+                    removed: remove
+                        .iter()
+                        .zip(removed)
+                        .map(|(n, shown)| file(n, shown))
+                        .collect(),
                 })
             }
             Err(e) => {

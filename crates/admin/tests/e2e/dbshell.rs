@@ -1,4 +1,4 @@
-//! `admin db dbshell`: psql in the database service's container, connected with the API
+//! `admin db dbshell` (and pull, drift, baseline, squash through the container): psql in the database service's container, connected with the API
 //! service's DATABASE_URL (never printed), piped or with arguments; the exit status passes
 //! through; a service without psql gets 127 and what to do.
 
@@ -132,7 +132,60 @@ fn pull_and_drift_through_the_container() {
     let json = s.admin().args(["--format", "json", "db", "drift"]).run();
     assert_eq!(json.code, 1, "{}", json.all());
     assert_eq!(json.json()["drifted"], true);
-    assert_no_canary(&[&refused, &pulled, &drift, &json]);
+
+    // squash: the pair written on the host (as the caller) in place of the replaced files;
+    // history sees it applied; the next migrate records it.
+    s.add_migration(
+        "20260102000000_tags",
+        "CREATE TABLE tags (item_id bigint REFERENCES items (id), label text);\nCREATE INDEX tags_label ON tags (label);\n",
+        "DROP TABLE tags;\n",
+    );
+    s.admin().args(["db", "migrate"]).run().ok();
+    let squashed = s
+        .admin()
+        .args(["db", "squash", "20260102000000", "-m", "items and tags"])
+        .run();
+    squashed
+        .ok()
+        .stdout_has("migrations/20260102000000_items_and_tags.up.sql")
+        .stderr_has("Removed 4 replaced file(s)")
+        .stderr_has("migrations/20260101000000_items.up.sql");
+    let mut files: Vec<String> = std::fs::read_dir(s.path("migrations"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "20260102000000_items_and_tags.down.sql",
+            "20260102000000_items_and_tags.up.sql"
+        ]
+    );
+    let meta = std::fs::metadata(s.path("migrations/20260102000000_items_and_tags.up.sql"));
+    assert!(meta.is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == mine));
+    let history = s.admin().args(["db", "history"]).run();
+    history
+        .ok()
+        .stdout_has("20260102000000  items and tags")
+        .stdout_has("applied");
+    assert!(!history.all().contains("missing"), "{}", history.all());
+    s.admin()
+        .args(["db", "migrate"])
+        .run()
+        .ok()
+        .stderr_has("recorded squash 20260102000000 (items and tags)")
+        .stderr_has("replaced 2 rows");
+    let rows = s.psql(
+        "db",
+        "app",
+        "SELECT version FROM _sqlx_migrations ORDER BY version",
+    );
+    assert_eq!(rows.trim(), "20260102000000");
+    assert_no_canary(&[&refused, &pulled, &drift, &json, &squashed, &history]);
 }
 
 /// `baseline` through admin: a database made by hand is adopted — the pair written on the

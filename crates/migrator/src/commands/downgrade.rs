@@ -15,6 +15,7 @@ use crate::output::Printer;
 use crate::plan::{self, Entry};
 use crate::progress::Progress;
 use crate::settings::Settings;
+use crate::squash;
 use protocol::argv::Direction;
 
 pub async fn run(
@@ -26,7 +27,7 @@ pub async fn run(
     let mut db = commands::connect(settings).await?;
     if args.plan {
         // The list only: no lock, no script checks (--dry-run does those).
-        let rows = db.applied().await;
+        let rows = squash::applied(&mut db, &local).await;
         db.close().await?;
         let rows = rows?;
         let entries = plan::history(&local, &rows);
@@ -36,7 +37,7 @@ pub async fn run(
     }
     let timeout = Duration::from_secs(args.lock_timeout);
     let result = commands::locked(&mut db, timeout, async |db: &mut Db| {
-        let rows = db.applied().await?;
+        let (rows, rewrites) = squash::resolve(&local, db.applied().await?)?;
         let entries = plan::history(&local, &rows);
         plan::check_integrity(&entries, true, &settings.dir_display())?;
         let chosen = plan::to_revert(&entries, args.target)?;
@@ -49,6 +50,8 @@ pub async fn run(
         if args.dry_run {
             return print_plan(settings, printer, &chosen, false);
         }
+        // A squash is reverted as one migration: its bookkeeping first becomes one row.
+        squash::record(db, printer, &rewrites).await?;
         revert_all(settings, printer, db, &chosen).await
     })
     .await;

@@ -21,7 +21,7 @@ use crate::settings::Settings;
 pub async fn run(settings: &Settings, printer: &Printer) -> Result<ExitCode, MigratorError> {
     let local = commands::scan(settings, printer)?;
     let mut db = commands::connect(settings).await?;
-    let rows = db.applied().await?;
+    let rows = crate::squash::applied(&mut db, &local).await?;
     let mut applied = Vec::new();
     let mut modified = Vec::new();
     for row in rows.iter().filter(|r| r.success) {

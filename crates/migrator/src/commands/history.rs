@@ -12,7 +12,29 @@ use crate::settings::Settings;
 pub async fn run(settings: &Settings, printer: &Printer) -> Result<ExitCode, MigratorError> {
     let local = commands::scan(settings, printer)?;
     let mut db = commands::connect(settings).await?;
-    let rows = db.applied().await?;
+    let rows = match db.applied().await {
+        Ok(rows) => rows,
+        Err(e) => {
+            db.close().await?;
+            return Err(e);
+        }
+    };
+    // A squash whose replaced migrations are all applied shows as applied; when the rows do not
+    // fit a squash, they are shown as they are, with the reason as a warning.
+    let rows = match crate::squash::resolve(&local, rows.clone()) {
+        Ok((resolved, _)) => resolved,
+        Err(e) => {
+            let message = e
+                .diagnostic()
+                .message
+                .render(&protocol::text::MigratorNames);
+            let first = message.lines().next().unwrap_or_default();
+            printer.warn(&format!(
+                "{first} (the rows are shown as they are; migrate refuses them)"
+            ))?;
+            rows
+        }
+    };
     let entries = plan::history(&local, &rows);
     let found = repair::findings(&mut db, &entries).await;
     db.close().await?;

@@ -15,6 +15,7 @@ use crate::output::{Format, Printer};
 use crate::plan::{self, Entry};
 use crate::progress::Progress;
 use crate::settings::Settings;
+use crate::squash;
 use protocol::argv::Direction;
 
 pub async fn run(
@@ -27,7 +28,7 @@ pub async fn run(
     printer.verbose(&format!("connected to {}", db.masked_url()))?;
     if args.plan {
         // The list only: no lock, no script or leftover checks (--dry-run does those).
-        let rows = db.applied().await;
+        let rows = squash::applied(&mut db, &local).await;
         db.close().await?;
         let rows = rows?;
         let entries = plan::history(&local, &rows);
@@ -36,7 +37,14 @@ pub async fn run(
         return print_plan(settings, printer, &pending, true);
     }
     if args.dry_run {
-        let rows = db.applied().await?;
+        let rows = squash::applied(&mut db, &local).await;
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(e) => {
+                db.close().await?;
+                return Err(e);
+            }
+        };
         let entries = plan::history(&local, &rows);
         let checked = check(settings, printer, &mut db, &entries, args).await;
         db.close().await?;
@@ -45,10 +53,13 @@ pub async fn run(
     let timeout = Duration::from_secs(args.lock_timeout);
     let result = commands::locked(&mut db, timeout, async |db: &mut Db| {
         db.ensure_table().await?;
-        // Pending migrations are computed only now, under the lock.
-        let rows = db.applied().await?;
+        // Pending migrations are computed only now, under the lock. A squash whose replaced
+        // migrations are all applied counts as applied; its bookkeeping is rewritten once
+        // every check passed.
+        let (rows, rewrites) = squash::resolve(&local, db.applied().await?)?;
         let entries = plan::history(&local, &rows);
         let pending = check(settings, printer, db, &entries, args).await?;
+        squash::record(db, printer, &rewrites).await?;
         apply_all(settings, printer, db, &entries, &pending).await
     })
     .await;

@@ -12,6 +12,7 @@ pub mod pull;
 pub mod repair;
 pub mod reset;
 pub mod sqlmigrate;
+pub mod squash;
 pub mod stamp;
 
 use std::path::Path;

@@ -42,9 +42,10 @@ pub async fn run(
         if target.is_some() {
             db.ensure_table().await?;
         }
-        let rows = db.applied().await?;
+        let (rows, rewrites) = crate::squash::resolve(&local, db.applied().await?)?;
         let entries = plan::history(&local, &rows);
         plan::check_integrity(&entries, true, &settings.dir_display())?;
+        crate::squash::record(db, printer, &rewrites).await?;
         let insert: Vec<(i64, String, Vec<u8>)> = local
             .iter()
             .filter(|m| {

@@ -276,6 +276,7 @@ mod tests {
 
     fn m(version: i64, sql: &str) -> LocalMigration {
         LocalMigration {
+            replaces: Vec::new(),
             version,
             description: "x".into(),
             up_path: PathBuf::from(format!("{version}_x.up.sql")),

@@ -56,20 +56,43 @@ fn failed(stage: &str, residual: String) -> SchemaError {
 /// Proves `plan` on `conn` (connected to database `db`, which holds `current`).
 pub async fn prove(
     sh: &Shadows,
-    mut conn: PgConnection,
+    conn: PgConnection,
     db: &str,
     mode: Mode,
     current: &Schema,
     desired: &Schema,
     plan: &Plan,
 ) -> Result<(), SchemaError> {
+    let scripts = (plan.up_sql(), plan.down_sql());
+    prove_scripts(
+        sh,
+        conn,
+        db,
+        mode,
+        (current, desired),
+        (&scripts.0, &scripts.1),
+    )
+    .await
+}
+
+/// Proves an up and a down script on `conn` (connected to database `db`, which holds
+/// `current`): up must reach `desired` exactly, down must come back to `current` exactly
+/// (`squash --concat` proves the replaced scripts so).
+pub async fn prove_scripts(
+    sh: &Shadows,
+    mut conn: PgConnection,
+    db: &str,
+    mode: Mode,
+    (current, desired): (&Schema, &Schema),
+    (up, down): (&str, &str),
+) -> Result<(), SchemaError> {
     if mode == Mode::Plain {
-        steps(sh, &mut conn, mode, current, desired, plan).await?;
+        steps(sh, &mut conn, mode, current, desired, (up, down)).await?;
         return close(conn).await;
     }
     sh.sql(&mut conn, "BEGIN").await?;
     let txid = begin(sh, &mut conn).await?;
-    match steps(sh, &mut conn, mode, current, desired, plan).await {
+    match steps(sh, &mut conn, mode, current, desired, (up, down)).await {
         Ok(()) => {}
         Err(e) => {
             // Dropping the connection aborts the transaction on the server.
@@ -118,15 +141,14 @@ async fn steps(
     mode: Mode,
     current: &Schema,
     desired: &Schema,
-    plan: &Plan,
+    (up, down): (&str, &str),
 ) -> Result<(), SchemaError> {
-    let up = plan.up_sql();
     let mut clock = Instant::now();
     let mut lap = |step: &str| {
         tracing::debug!("proof: {step} in {} ms", clock.elapsed().as_millis());
         clock = Instant::now();
     };
-    if let Err(f) = run(sh, conn, mode, &up).await {
+    if let Err(f) = run(sh, conn, mode, up).await {
         let advice = if f.message.contains("unsafe use of new value") {
             "\nnote: a new enum label cannot be used in the transaction that adds it: add the label \
              alone first (schema.sql without its use, makemigrations), then the change that uses it"
@@ -150,9 +172,8 @@ async fn steps(
             r,
         ));
     }
-    let down = plan.down_sql();
     lap("re-diff after up");
-    if let Err(f) = run(sh, conn, mode, &down).await {
+    if let Err(f) = run(sh, conn, mode, down).await {
         return Err(failed(
             "the down script fails after the up script",
             format!(

@@ -21,5 +21,6 @@ mod safety;
 mod shadow_cleanup;
 mod snapshots;
 mod sqlx_compat;
+mod squash;
 mod url_env;
 mod vocabulary;

@@ -73,3 +73,36 @@ async fn we_find_nothing_to_do_after_sqlx_migrated() {
         .stderr_has("simple, irreversible")
         .stderr_has("hint: record the database as being at the version below without running anything: migrator stamp 20260102000000");
 }
+
+#[tokio::test]
+async fn sqlx_accepts_the_table_once_a_squash_is_recorded() {
+    let p = Project::new().await;
+    folder(&p);
+    p.migrator().arg("migrate").run().ok();
+    p.migrator()
+        .args(["squash", "20260102000000", "-m", "users"])
+        .run()
+        .ok();
+    // The one migrate sqlx needs before it runs on this database: the bookkeeping rewritten.
+    p.migrator()
+        .arg("migrate")
+        .run()
+        .ok()
+        .stderr_has("replaced 2 rows");
+    let mut c = p.conn().await;
+    let migrator = match Migrator::new(p.migrations()).await {
+        Ok(m) => m,
+        Err(e) => panic!("{e}"),
+    };
+    // sqlx validates every applied row against the files: the squash's checksum, no row of a
+    // version without a file.
+    if let Err(e) = migrator.run(&mut c).await {
+        panic!("sqlx disagrees after the squash: {e}");
+    }
+    assert_eq!(p.recorded().await, vec![20260102000000, 20260103000000]);
+    // And sqlx reverts the squash as one migration.
+    if let Err(e) = migrator.undo(&mut c, 0).await {
+        panic!("sqlx undo: {e}");
+    }
+    assert!(!p.table_exists("users").await);
+}

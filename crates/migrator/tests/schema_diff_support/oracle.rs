@@ -20,6 +20,7 @@ pub async fn generate_pair(
         .iter()
         .enumerate()
         .map(|(i, sql)| LocalMigration {
+            replaces: Vec::new(),
             version: i as i64 + 1,
             description: format!("m{i}"),
             up_path: PathBuf::from(format!("{}_m{i}.up.sql", i + 1)),
