@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::output::Format;
 use protocol::cli::{
-    BaselineArgs, DowngradeArgs, MakemigrationsArgs, MigrateArgs, PullArgs, ResetArgs,
+    BaselineArgs, DowngradeArgs, GraphArgs, MakemigrationsArgs, MigrateArgs, PullArgs, ResetArgs,
     SqlmigrateArgs, StampArgs,
 };
 
@@ -170,6 +170,9 @@ pub enum DbCommand {
     /// Check the variables the stack needs, on the host and in the container (never shows values).
     #[command(name = "env_check", visible_alias = "env-check")]
     EnvCheck,
+    /// An ER diagram of schema.sql (or of the live database with --from-database): Mermaid on
+    /// stdout, or --to svg; -o FILE writes it here (--force replaces it).
+    Graph(GraphArgs),
 }
 
 #[derive(Debug, Clone, PartialEq, Args)]

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod db;
 pub mod error;
 pub mod files;
+pub mod graph;
 pub mod leftovers;
 pub mod pair;
 pub mod plan;
@@ -61,6 +62,7 @@ pub async fn run(
         Command::Pull(a) => commands::pull::run(&settings, printer, a).await?,
         Command::Reset(a) => commands::reset::run(&settings, printer, a).await?,
         Command::Baseline(a) => commands::baseline::run(&settings, printer, a).await?,
+        Command::Graph(a) => commands::graph::run(&settings, printer, a).await?,
     };
     Ok(code)
 }

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::er::ErModel;
 use crate::text::{FileRef, Names, Text};
 
 /// The state of one migration version (as `history` shows it).
@@ -134,6 +135,16 @@ pub enum Outcome {
         /// Applied migrations whose file changed since (their replay may differ from what ran).
         modified: Vec<i64>,
     },
+    /// `graph`: the ER diagram (`text`, in `format`) of schema.sql (`source`) or of the live
+    /// database (`source: None`). `file` is where it was written (`-o`); None: `text` is the
+    /// data to print (in protocol mode admin prints it, or writes it on the host).
+    Graph {
+        source: Option<FileRef>,
+        format: String,
+        model: ErModel,
+        text: String,
+        file: Option<FileRef>,
+    },
 }
 
 /// One line of text output.
@@ -255,6 +266,20 @@ impl Outcome {
                 "differences": ops,
                 "modified_files": modified,
             }),
+            Outcome::Graph {
+                source,
+                format,
+                model,
+                text,
+                file: f,
+            } => {
+                let mut v = model.json();
+                v["source"] = json!(source.as_ref().map_or_else(|| "database".into(), file));
+                v["format"] = json!(format);
+                v["text"] = json!(text);
+                v["file"] = json!(f.as_ref().map(file));
+                v
+            }
         }
     }
 
@@ -312,6 +337,26 @@ impl Outcome {
                 )),
                 Line::Data(names.file(file)),
             ],
+            Outcome::Graph {
+                source,
+                format,
+                model,
+                text,
+                file,
+            } => match file {
+                None => vec![Line::Data(text.trim_end_matches('\n').to_string())],
+                Some(f) => vec![
+                    Line::Status(format!(
+                        "Wrote the ER diagram of {} ({} table(s), {} relationship(s), {format}):",
+                        source
+                            .as_ref()
+                            .map_or_else(|| "the database".into(), |s| names.file(s)),
+                        model.tables.len(),
+                        model.relationships.len()
+                    )),
+                    Line::Data(names.file(f)),
+                ],
+            },
             Outcome::Changes { schema, ops } => {
                 let mut out = vec![Line::Status(format!(
                     "{} has changes that no migration captures ({} operation(s)):",
