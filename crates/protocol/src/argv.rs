@@ -291,7 +291,7 @@ mod tests {
             )
                 .prop_map(|([from_database, svg, force], output, schema)| {
                     Command::Graph(GraphArgs {
-                        from_database: from_database && schema.is_none(),
+                        from_database,
                         to: if svg {
                             GraphFormat::Svg
                         } else {

@@ -115,8 +115,9 @@ impl GraphFormat {
 
 #[derive(Debug, Clone, PartialEq, Args)]
 pub struct GraphArgs {
-    /// Draw the live database instead of schema.sql.
-    #[arg(long, conflicts_with = "schema")]
+    /// Draw the live database instead of schema.sql (--schema / SCHEMA_FILE are then
+    /// ignored).
+    #[arg(long)]
     pub from_database: bool,
     /// What to write.
     #[arg(long = "to", value_enum, value_name = "FORMAT", default_value_t = GraphFormat::Mermaid)]

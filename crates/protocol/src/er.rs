@@ -7,6 +7,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::results::Line;
+use crate::text::{FileRef, Names};
+
 /// Tables sorted by (schema, name), relationships by (from, constraint name): the same
 /// schema always gives the same model.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,14 +113,56 @@ impl ErModel {
     }
 }
 
+impl ErModel {
+    /// `Outcome::Graph` as JSON: the model, where it comes from, the text, where it went.
+    pub fn outcome_json(
+        &self,
+        source: Option<&FileRef>,
+        format: &str,
+        text: &str,
+        file: Option<&FileRef>,
+        names: &dyn Names,
+    ) -> serde_json::Value {
+        let mut v = self.json();
+        v["source"] = json!(source.map_or_else(|| "database".into(), |f| names.file(f)));
+        v["format"] = json!(format);
+        v["text"] = json!(text);
+        v["file"] = json!(file.map(|f| names.file(f)));
+        v
+    }
+
+    /// `Outcome::Graph` as text: the diagram as data, or where it was written.
+    pub fn outcome_text(
+        &self,
+        source: Option<&FileRef>,
+        format: &str,
+        text: &str,
+        file: Option<&FileRef>,
+        names: &dyn Names,
+    ) -> Vec<Line> {
+        let Some(f) = file else {
+            return vec![Line::Data(text.trim_end_matches('\n').to_string())];
+        };
+        vec![
+            Line::Status(format!(
+                "Wrote the ER diagram of {} ({} table(s), {} relationship(s), {format}):",
+                source.map_or_else(|| "the database".into(), |s| names.file(s)),
+                self.tables.len(),
+                self.relationships.len()
+            )),
+            Line::Data(names.file(f)),
+        ]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::{Line, Outcome};
-    use crate::text::{Base, FileRef, MigratorNames};
+    use crate::results::Outcome;
+    use crate::text::{Base, MigratorNames};
 
     fn model() -> ErModel {
-        let col = |name: &str, pk| ErColumn {
+        let col = |name: &str, pk: bool| ErColumn {
             name: name.into(),
             type_sql: "bigint".into(),
             nullable: !pk,

@@ -271,15 +271,8 @@ impl Outcome {
                 format,
                 model,
                 text,
-                file: f,
-            } => {
-                let mut v = model.json();
-                v["source"] = json!(source.as_ref().map_or_else(|| "database".into(), file));
-                v["format"] = json!(format);
-                v["text"] = json!(text);
-                v["file"] = json!(f.as_ref().map(file));
-                v
-            }
+                file,
+            } => model.outcome_json(source.as_ref(), format, text, file.as_ref(), names),
         }
     }
 
@@ -343,20 +336,7 @@ impl Outcome {
                 model,
                 text,
                 file,
-            } => match file {
-                None => vec![Line::Data(text.trim_end_matches('\n').to_string())],
-                Some(f) => vec![
-                    Line::Status(format!(
-                        "Wrote the ER diagram of {} ({} table(s), {} relationship(s), {format}):",
-                        source
-                            .as_ref()
-                            .map_or_else(|| "the database".into(), |s| names.file(s)),
-                        model.tables.len(),
-                        model.relationships.len()
-                    )),
-                    Line::Data(names.file(f)),
-                ],
-            },
+            } => model.outcome_text(source.as_ref(), format, text, file.as_ref(), names),
             Outcome::Changes { schema, ops } => {
                 let mut out = vec![Line::Status(format!(
                     "{} has changes that no migration captures ({} operation(s)):",

@@ -288,6 +288,9 @@ fn graph_output(
     settings: &Settings,
     a: &mut protocol::cli::GraphArgs,
 ) -> Result<Option<GraphOut>, AdminError> {
+    if a.from_database {
+        a.schema = None; // not read: the host path need not travel
+    }
     let force = std::mem::take(&mut a.force);
     let Some(o) = a.output.take() else {
         return Ok(None);

@@ -72,13 +72,43 @@ fn attribute(c: &ErColumn) -> String {
     line
 }
 
+/// Words Mermaid's ER grammar reads as its own (keywords, cardinality aliases, keys).
+const RESERVED: [&str; 20] = [
+    "erdiagram",
+    "direction",
+    "style",
+    "classdef",
+    "class",
+    "acctitle",
+    "accdescr",
+    "tb",
+    "bt",
+    "lr",
+    "rl",
+    "to",
+    "optionally",
+    "one",
+    "many",
+    "only",
+    "zero",
+    "or",
+    "more",
+    "u",
+];
+
+fn reserved(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    RESERVED.contains(&lower.as_str()) || ["pk", "fk", "uk"].contains(&lower.as_str())
+}
+
 /// An entity name: bare when it is a plain identifier, else double-quoted.
 fn entity(name: &str) -> String {
     let plain = name
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !reserved(name);
     if plain {
         name.to_string()
     } else {
@@ -128,7 +158,7 @@ fn word(s: &str, prefix: &str) -> String {
         }
     }
     let out = out.trim_end_matches('_').to_string();
-    if out.starts_with(|c: char| c.is_ascii_alphabetic()) {
+    if out.starts_with(|c: char| c.is_ascii_alphabetic()) && !reserved(&out) {
         out
     } else {
         format!("{prefix}_{}", out.trim_start_matches('_'))
@@ -155,6 +185,8 @@ mod tests {
         assert_eq!(word("1st", "c"), "c_1st");
         assert_eq!(word("user id", "c"), "user_id");
         assert_eq!(word("_x", "c"), "c_x");
+        assert_eq!(word("PK", "c"), "c_PK");
+        assert_eq!(entity("one"), "\"one\"");
         assert_eq!(entity("users"), "users");
         assert_eq!(entity("Users"), "Users");
         assert_eq!(entity("sales.orders"), "\"sales.orders\"");
