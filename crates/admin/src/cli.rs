@@ -25,6 +25,7 @@ const EXAMPLES: &str = "Examples:
   admin --run db migrate                  migrate from a one-off container (API not started)
   admin db downgrade -1                   revert the newest migration
   admin db history                        every migration and its state
+  admin db graph --to svg -o er.svg       ER diagram of schema.sql (Mermaid on stdout by default)
   admin db shell                          a shell in the API container
   admin db dbshell                        psql on the project database
   admin db dbshell -- -c 'select 1'       psql arguments after --
