@@ -170,3 +170,80 @@ async fn graph_without_a_schema_file_says_how_to_get_one() {
         .code(7)
         .stderr_has("(given by --schema)");
 }
+
+/// What users read, whole: the diagram on stdout, a written file, the refusals.
+#[tokio::test]
+async fn what_graph_prints() {
+    let p = Project::new().await;
+    let mut t = testkit::Transcript::default();
+    let mut run = |args: &[&str]| {
+        let out = p.migrator().args(args).run();
+        t.add(&format!("migrator {}", args.join(" ")), &out);
+        out
+    };
+    run(&["graph"]).code(7);
+    project_with_schema(&p);
+    run(&["graph"]).ok();
+    run(&["graph", "-o", "er.mmd"]).ok();
+    run(&["graph", "-o", "er.mmd"]).code(7);
+    run(&["graph", "--schema", "nope.sql"]).code(7);
+    let dir = p.dir.path().display().to_string();
+    testkit::snapshot_settings(&[(&dir, "[DIR]")]).bind(|| {
+        insta::assert_snapshot!("graph_transcript", t.text());
+    });
+}
+
+/// Protocol mode (what admin runs): schema.sql from the bundle on stdin, the diagram back as
+/// data in one result message, nothing written in the container.
+#[tokio::test]
+async fn graph_through_the_protocol_returns_the_diagram_as_data() {
+    use protocol::bundle::{Bundle, SchemaFile};
+    use protocol::message::Message;
+    use protocol::results::Outcome;
+
+    let p = Project::new().await;
+    let bundle = Bundle {
+        version: protocol::bundle::VERSION,
+        migrations_dir: "host/migrations".into(),
+        migrations: Vec::new(),
+        schema: Some(SchemaFile {
+            shown: "host/schema.sql".into(),
+            explicit: false,
+            given_by: None,
+            bytes: Some(SCHEMA.as_bytes().to_vec()),
+        }),
+    };
+    let json = bundle.to_json().unwrap_or_default();
+    let out = p
+        .migrator()
+        .args(["--bundle", "--protocol", "graph", "--to", "svg"])
+        .stdin_bytes(&json)
+        .run();
+    out.ok();
+    let results: Vec<Outcome> = out
+        .stdout
+        .lines()
+        .filter_map(|l| match serde_json::from_str::<Message>(l) {
+            Ok(Message::Result { outcome }) => Some(outcome),
+            Ok(_) => None,
+            Err(e) => panic!("not a protocol message ({e}): {l}"),
+        })
+        .collect();
+    let [
+        Outcome::Graph {
+            source: Some(source),
+            format,
+            model,
+            text,
+            file: None,
+        },
+    ] = results.as_slice()
+    else {
+        panic!("one graph result expected: {results:?}");
+    };
+    assert_eq!(source.shown, "host/schema.sql");
+    assert_eq!(format, "svg");
+    assert_eq!(model.tables.len(), 5);
+    assert!(text.starts_with("<?xml"), "{text}");
+    assert!(!p.dir.path().join("schema.sql").exists());
+}
