@@ -292,3 +292,33 @@ fn svg_escapes_text() {
     assert!(text.contains("a&lt;b&gt;&amp;&quot;c&apos;"), "{text}");
     assert!(roxmltree::Document::parse(&text).is_ok(), "{text}");
 }
+
+#[test]
+fn a_cycle_of_foreign_keys_is_laid_out_and_drawn() {
+    let mut s = Schema::default();
+    for (me, other) in [("a", "b"), ("b", "a")] {
+        let fk = format!("{me}_{other}_fk");
+        s.tables.insert(
+            QName::new("public", me),
+            table(
+                vec![col("id", "int", true), col("other", "int", false)],
+                vec![
+                    ("pk", key('p', &["id"], None)),
+                    (&fk, key('f', &["other"], Some(("public", other, &["id"])))),
+                ],
+            ),
+        );
+    }
+    let m = model(&s);
+    assert_eq!(m.relationships.len(), 2);
+    let text = svg::render(&m);
+    let doc = roxmltree::Document::parse(&text).map_err(|e| e.to_string());
+    let Ok(doc) = doc else {
+        panic!("not XML: {doc:?}\n{text}");
+    };
+    assert_eq!(
+        doc.descendants().filter(|n| n.has_tag_name("path")).count(),
+        2
+    );
+    assert!(mermaid::render(&m).contains("    a |o--o{ b : \"b_a_fk\"\n"));
+}
