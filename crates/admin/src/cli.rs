@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::output::Format;
 use protocol::cli::{
-    BaselineArgs, DowngradeArgs, MakemigrationsArgs, MigrateArgs, PullArgs, ResetArgs,
+    BaselineArgs, DowngradeArgs, GraphArgs, MakemigrationsArgs, MigrateArgs, PullArgs, ResetArgs,
     SqlmigrateArgs, SquashArgs, StampArgs,
 };
 
@@ -26,6 +26,7 @@ const EXAMPLES: &str = "Examples:
   admin db downgrade -1                   revert the newest migration
   admin db history                        every migration and its state
   admin db squash TO -m \"base schema\"     one proven migration in place of those up to TO
+  admin db graph --to svg -o er.svg       ER diagram of schema.sql (Mermaid on stdout by default)
   admin db shell                          a shell in the API container
   admin db dbshell                        psql on the project database
   admin db dbshell -- -c 'select 1'       psql arguments after --
@@ -192,6 +193,9 @@ pub enum DbCommand {
     /// scripts as they are.
     #[command(after_help = MAKEMIGRATIONS_HELP)]
     Squash(SquashArgs),
+    /// An ER diagram of schema.sql (or of the live database with --from-database): Mermaid on
+    /// stdout, or --to svg; -o FILE writes it here (--force replaces it).
+    Graph(GraphArgs),
 }
 
 #[derive(Debug, Clone, PartialEq, Args)]

@@ -120,6 +120,11 @@ pub enum AdminError {
     PullExists { shown: String },
 
     #[error(
+        "{shown} exists; nothing was written\nhint: replace it: admin db graph -o {shown} --force, or write another file"
+    )]
+    GraphExists { shown: String },
+
+    #[error(
         "{target} has no stdin, so your working tree's files cannot be sent to it\nhint: use the files in the image: admin --files image {command}"
     )]
     NoStdin { target: String, command: String },
@@ -156,7 +161,9 @@ impl AdminError {
             AdminError::UpFailed { .. } | AdminError::Output(_) => ExitCode::Failure,
             AdminError::Interrupted { .. } => ExitCode::Interrupted,
             AdminError::ImageMakemigrations | AdminError::ImageSquash => ExitCode::Usage,
-            AdminError::PullExists { .. } => ExitCode::InvalidInput,
+            AdminError::PullExists { .. } | AdminError::GraphExists { .. } => {
+                ExitCode::InvalidInput
+            }
             AdminError::NoStdin { .. } | AdminError::ResetNeedsYes => ExitCode::Usage,
             AdminError::ResetDeclined => ExitCode::Failure,
             AdminError::Migrator { code, .. } | AdminError::NoMigrator { code, .. } => {

@@ -378,6 +378,7 @@ impl Names for HostNames {
             Base::Migration => in_dir(&h.dir_shown, &f.name),
             Base::MigrationsDir => h.dir_shown.clone(),
             Base::Schema => h.schema_shown.clone(),
+            Base::Output => f.shown.clone(),
         };
         with_position(&path, f)
     }

@@ -120,6 +120,7 @@ pub async fn dispatch(
         DbCommand::Current => migrator(MigratorCommand::Current).await,
         DbCommand::Drift => migrator(MigratorCommand::Drift).await,
         DbCommand::Pull(a) => migrator(MigratorCommand::Pull(a)).await,
+        DbCommand::Graph(a) => migrator(MigratorCommand::Graph(a)).await,
         // The pair is written on the host first; only then is it recorded as applied.
         DbCommand::Baseline(a) => match migrator(MigratorCommand::Baseline(a)).await? {
             ExitCode::Success => {

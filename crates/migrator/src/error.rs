@@ -136,6 +136,16 @@ pub enum MigratorError {
     PullExists {
         file: FileRef,
     },
+    /// `graph` without a schema file to draw.
+    GraphNoSchema {
+        file: FileRef,
+        /// How the path was named explicitly (None: the default location).
+        given_by: Option<String>,
+    },
+    /// `graph -o FILE` over an existing file without --force.
+    GraphExists {
+        file: FileRef,
+    },
     /// The pulled schema does not rebuild the database's schema (nothing was written).
     PullProof {
         residual: String,
@@ -256,6 +266,8 @@ impl MigratorError {
             | SchemaFileMissing { .. }
             | NothingToCheck { .. }
             | PullExists { .. }
+            | GraphNoSchema { .. }
+            | GraphExists { .. }
             | BaselineNotEmpty { .. }
             | BaselineApplied { .. }
             | DuplicateVersion { .. }
@@ -542,6 +554,28 @@ impl MigratorError {
                     .cmd(&["pull", "--force"])
                     .t(", or write another file: ")
                     .cmd(&["pull", "-o", "<FILE>"]),
+            ),
+            GraphNoSchema { file, given_by } => d(
+                "graph_no_schema",
+                p("there is no schema file at ").file(file.clone()).t(match given_by {
+                    Some(by) => format!(" (given by {by}); nothing was drawn"),
+                    None => "; nothing was drawn".into(),
+                }),
+            )
+            .hint(
+                p("write it from the database: ")
+                    .cmd(&["pull"])
+                    .t(", create it (the declarative schema, see the README), or draw the database: ")
+                    .cmd(&["graph", "--from-database"]),
+            ),
+            GraphExists { file } => d(
+                "graph_exists",
+                p("").file(file.clone()).t(" exists; nothing was written"),
+            )
+            .hint(
+                p("replace it: ")
+                    .cmd(&["graph", "-o", &file.shown, "--force"])
+                    .t(", or write another file"),
             ),
             PullProof { residual } => d(
                 "pull_proof",

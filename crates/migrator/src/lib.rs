@@ -9,6 +9,7 @@ pub mod commands;
 pub mod db;
 pub mod error;
 pub mod files;
+pub mod graph;
 pub mod leftovers;
 pub mod pair;
 pub mod plan;
@@ -65,6 +66,7 @@ pub async fn run(
         Command::Squash(a) => commands::squash::run(&settings, printer, a)
             .await
             .with_context(|| format!("squash in {dir}"))?,
+        Command::Graph(a) => commands::graph::run(&settings, printer, a).await?,
     };
     Ok(code)
 }

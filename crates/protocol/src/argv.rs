@@ -158,6 +158,21 @@ pub fn to_argv(cli: &Cli) -> Vec<String> {
             argv.push("--".into());
             argv.push(a.target.to_string());
         }
+        Command::Graph(a) => {
+            argv.push("graph".into());
+            argv.push(format!("--to={}", a.to.name()));
+            for (on, flag) in [(a.from_database, "--from-database"), (a.force, "--force")] {
+                if on {
+                    argv.push(flag.into());
+                }
+            }
+            if let Some(o) = &a.output {
+                argv.push(format!("--output={}", o.display()));
+            }
+            if let Some(schema) = &a.schema {
+                argv.push(format!("--schema={}", schema.display()));
+            }
+        }
         Command::Sqlmigrate(a) => {
             argv.push("sqlmigrate".into());
             if a.down {
@@ -291,6 +306,24 @@ mod tests {
                     message,
                     concat
                 })),
+            (
+                any::<[bool; 3]>(),
+                proptest::option::of("[a-zA-Z0-9_./ -]{1,30}"),
+                proptest::option::of("[a-zA-Z0-9_./ -]{1,30}"),
+            )
+                .prop_map(|([from_database, svg, force], output, schema)| {
+                    Command::Graph(GraphArgs {
+                        from_database,
+                        to: if svg {
+                            GraphFormat::Svg
+                        } else {
+                            GraphFormat::Mermaid
+                        },
+                        output: output.map(PathBuf::from),
+                        force,
+                        schema: schema.map(PathBuf::from),
+                    })
+                }),
         ]
     }
 
@@ -331,6 +364,11 @@ mod tests {
                 }
                 if let (Command::Makemigrations(want), Command::Makemigrations(got)) =
                     (&cli.command, &mut p.command)
+                    && want.schema.is_none()
+                {
+                    got.schema = None;
+                }
+                if let (Command::Graph(want), Command::Graph(got)) = (&cli.command, &mut p.command)
                     && want.schema.is_none()
                 {
                     got.schema = None;

@@ -98,6 +98,11 @@ pub enum Command {
     /// as applied (their next `migrate` rewrites the bookkeeping), new ones apply only it.
     #[command(after_help = SHADOW_HELP)]
     Squash(SquashArgs),
+    /// An entity-relationship diagram of schema.sql (or, with --from-database, of the live
+    /// database): tables, keys and relationships, as Mermaid (for Markdown and GitHub) or a
+    /// self-contained SVG; the same schema gives the same bytes.
+    #[command(after_help = SHADOW_HELP)]
+    Graph(GraphArgs),
 }
 
 #[derive(Debug, Clone, PartialEq, Args)]
@@ -113,6 +118,47 @@ pub struct SquashArgs {
     /// the schema difference: keeps data statements (INSERT, UPDATE…); still proven.
     #[arg(long)]
     pub concat: bool,
+}
+
+/// What `graph` draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum GraphFormat {
+    /// A Mermaid `erDiagram` (renders in Markdown on GitHub and GitLab).
+    #[default]
+    Mermaid,
+    /// A self-contained SVG image (no external tool needed).
+    Svg,
+}
+
+impl GraphFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            GraphFormat::Mermaid => "mermaid",
+            GraphFormat::Svg => "svg",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Args)]
+pub struct GraphArgs {
+    /// Draw the live database instead of schema.sql (--schema / SCHEMA_FILE are then
+    /// ignored).
+    #[arg(long)]
+    pub from_database: bool,
+    /// What to write.
+    #[arg(long = "to", value_enum, value_name = "FORMAT", default_value_t = GraphFormat::Mermaid)]
+    pub to: GraphFormat,
+    /// Write the diagram to FILE (whole, never over an existing file without --force)
+    /// instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace FILE when it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// The declarative schema to draw [default: schema.sql beside the migrations folder]. A
+    /// path given here or in SCHEMA_FILE must exist.
+    #[arg(long = "schema", value_name = "FILE", env = "SCHEMA_FILE")]
+    pub schema: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Args)]

@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod cli;
 pub mod diag;
 pub mod entry;
+pub mod er;
 pub mod exit;
 pub mod logging;
 pub mod message;

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::er::ErModel;
 use crate::text::{FileRef, Names, Text};
 
 mod squash;
@@ -155,6 +156,16 @@ pub enum Outcome {
         down: FileRef,
         removed: Vec<FileRef>,
     },
+    /// `graph`: the ER diagram (`text`, in `format`) of schema.sql (`source`) or of the live
+    /// database (`source: None`). `file` is where it was written (`-o`); None: `text` is the
+    /// data to print (in protocol mode admin prints it, or writes it on the host).
+    Graph {
+        source: Option<FileRef>,
+        format: String,
+        model: ErModel,
+        text: String,
+        file: Option<FileRef>,
+    },
 }
 
 /// One line of text output.
@@ -277,6 +288,13 @@ impl Outcome {
                 "modified_files": modified,
             }),
             Outcome::Squashed { .. } | Outcome::SquashWritten { .. } => squash::json(self, names),
+            Outcome::Graph {
+                source,
+                format,
+                model,
+                text,
+                file,
+            } => model.outcome_json(source.as_ref(), format, text, file.as_ref(), names),
         }
     }
 
@@ -335,6 +353,13 @@ impl Outcome {
                 )),
                 Line::Data(names.file(file)),
             ],
+            Outcome::Graph {
+                source,
+                format,
+                model,
+                text,
+                file,
+            } => model.outcome_text(source.as_ref(), format, text, file.as_ref(), names),
             Outcome::Changes { schema, ops } => {
                 let mut out = vec![Line::Status(format!(
                     "{} has changes that no migration captures ({} operation(s)):",

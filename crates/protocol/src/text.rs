@@ -16,6 +16,8 @@ pub enum Base {
     MigrationsDir,
     /// The schema file (`name` is its file name).
     Schema,
+    /// A file written where the user asked (`graph -o`): `shown` is the writing side's path.
+    Output,
 }
 
 /// A file as the side that found it shows it (`shown`), and what it is, so that the other side

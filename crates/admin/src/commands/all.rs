@@ -4,7 +4,8 @@
 //! one JSON document. One exit code: 0 when every run succeeded, else the first failing one's.
 //!
 //! Commands that write files (makemigrations, baseline, squash, pull) run once per folder or
-//! schema file: databases that share one (tenants) are covered by the first that uses it.
+//! schema file, and `graph` of schema.sql once per file: databases that share one (tenants)
+//! are covered by the first that uses it.
 
 use std::path::PathBuf;
 
@@ -61,6 +62,8 @@ pub async fn run(
     match &mut command {
         DbCommand::Shell(_) => return Err(not_with_all("shell")),
         DbCommand::Dbshell(_) => return Err(not_with_all("dbshell")),
+        // One file cannot hold several databases' diagrams.
+        DbCommand::Graph(a) if a.output.is_some() => return Err(not_with_all("graph -o")),
         DbCommand::Reset(a) if !a.yes => {
             super::reset::confirm(printer)?;
             a.yes = true;
@@ -143,6 +146,8 @@ fn covered_by(
                 Some(files.dir)
             }
             DbCommand::Pull(_) => Some(files.schema),
+            // A diagram of schema.sql is the same for every database that shares the file.
+            DbCommand::Graph(a) if !a.from_database => Some(files.schema),
             _ => None,
         }
     };

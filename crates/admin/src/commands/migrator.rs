@@ -48,6 +48,7 @@ fn needs_files(command: &Command) -> (bool, bool) {
     match command {
         Command::Makemigrations(a) => (true, !a.from_database),
         Command::Current => (false, false),
+        Command::Graph(a) => (!a.from_database, !a.from_database),
         _ => (true, false),
     }
 }
@@ -80,6 +81,13 @@ pub async fn run(
             (p, if by_env { "SCHEMA_FILE" } else { "--schema" })
         }),
         Command::Pull(a) => a.output.clone().map(|p| (p, "-o")),
+        Command::Graph(a) => a.schema.clone().map(|p| {
+            let by_env = settings
+                .os_env
+                .get("SCHEMA_FILE")
+                .is_some_and(|v| std::path::Path::new(v) == p);
+            (p, if by_env { "SCHEMA_FILE" } else { "--schema" })
+        }),
         _ => None,
     };
     let host = (from == FilesFrom::Host && reads).then(|| {
@@ -108,6 +116,11 @@ pub async fn run(
         replace = a.force;
         a.output = None;
     }
+    // graph -o: admin writes the diagram here; the migrator only returns it.
+    let graph_out = match &mut command {
+        Command::Graph(a) => graph_output(settings, a)?,
+        _ => None,
+    };
     let printer = printer.clone().with_names(Arc::new(HostNames {
         files: host.clone(),
     }));
@@ -119,7 +132,10 @@ pub async fn run(
     };
     let stdin = match &host {
         Some(h) => {
-            let (bundle, notes) = h.bundle(schema)?;
+            let (mut bundle, notes) = h.bundle(schema)?;
+            if matches!(command, Command::Graph(_)) {
+                bundle.migrations.clear(); // graph reads schema.sql only
+            }
             for n in notes {
                 printer.warn(&n)?;
             }
@@ -137,8 +153,11 @@ pub async fn run(
         }
         None => ExecStdin::Closed,
     };
-    if let (Some(_), Command::Makemigrations(a)) = (&host, &mut command) {
-        a.schema = None; // a host path: it travels in the bundle
+    match (&host, &mut command) {
+        // a host path: it travels in the bundle
+        (Some(_), Command::Makemigrations(a)) => a.schema = None,
+        (Some(_), Command::Graph(a)) => a.schema = None,
+        _ => {}
     }
     let target = targets.get().await?;
     if !target.takes_stdin() && matches!(stdin, ExecStdin::Bytes(_)) {
@@ -183,6 +202,7 @@ pub async fn run(
         error: None,
         failed: None,
         replace,
+        graph_out,
     };
     let outcome = {
         let mut sink = LineSink::new(
@@ -267,6 +287,40 @@ struct Session<'p> {
     failed: Option<files::FilesError>,
     /// `pull --force`: the schema file may be replaced.
     replace: bool,
+    /// `graph -o FILE`: where admin writes the diagram.
+    graph_out: Option<GraphOut>,
+}
+
+/// `graph -o FILE` on the host: the path (absolute), as shown, and whether it may be replaced.
+struct GraphOut {
+    path: std::path::PathBuf,
+    shown: String,
+    force: bool,
+}
+
+/// Takes `-o`/`--force` out of the migrator's arguments (it returns the diagram as data) and
+/// refuses, before anything runs, to overwrite a file without --force.
+fn graph_output(
+    settings: &Settings,
+    a: &mut protocol::cli::GraphArgs,
+) -> Result<Option<GraphOut>, AdminError> {
+    if a.from_database {
+        a.schema = None; // not read: the host path need not travel
+    }
+    let force = std::mem::take(&mut a.force);
+    let Some(o) = a.output.take() else {
+        return Ok(None);
+    };
+    let path = if o.is_absolute() {
+        o
+    } else {
+        settings.cwd.join(o)
+    };
+    let shown = files::shown(&path, &settings.cwd);
+    if path.exists() && !force {
+        return Err(AdminError::GraphExists { shown });
+    }
+    Ok(Some(GraphOut { path, shown, force }))
 }
 
 impl<'p> Session<'p> {
@@ -289,6 +343,11 @@ impl<'p> Session<'p> {
     }
 
     fn outcome(&mut self, outcome: Outcome) -> std::io::Result<()> {
+        if matches!(outcome, Outcome::Graph { .. })
+            && let Some(out) = self.graph_out.take()
+        {
+            return self.write_graph(outcome, &out);
+        }
         if let (
             Outcome::Pulled {
                 objects,
@@ -392,6 +451,43 @@ impl<'p> Session<'p> {
             }
             Err(e) => {
                 self.failed = Some(e);
+                Ok(())
+            }
+        }
+    }
+
+    /// `graph -o FILE`: the diagram written on the host, whole or not at all.
+    fn write_graph(&mut self, outcome: Outcome, out: &GraphOut) -> std::io::Result<()> {
+        let Outcome::Graph {
+            source,
+            format,
+            model,
+            text,
+            ..
+        } = outcome
+        else {
+            return Ok(());
+        };
+        match protocol::pair::write_one(&out.path, text.as_bytes(), out.force) {
+            Ok(()) => {
+                let name = out
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                self.printer.report(&Outcome::Graph {
+                    source,
+                    format,
+                    model,
+                    text,
+                    file: Some(FileRef::new(Base::Output, name, out.shown.clone())),
+                })
+            }
+            Err(e) => {
+                self.failed = Some(files::FilesError::WriteSchema {
+                    shown: out.shown.clone(),
+                    source: e.source,
+                });
                 Ok(())
             }
         }

@@ -75,7 +75,8 @@ fn dbshell_runs_psql_in_the_database_container() {
     assert_no_canary(&[&piped, &who, &failed, &no_psql]);
 }
 
-/// `pull` writes the file on the host (never over one without --force); `drift` sees a change
+/// `pull` writes the file on the host (never over one without --force); `graph` draws
+/// schema.sql and the live database, printed or written on the host; `drift` sees a change
 /// made by hand through dbshell, and its absence.
 #[test]
 fn pull_and_drift_through_the_container() {
@@ -115,6 +116,50 @@ fn pull_and_drift_through_the_container() {
         meta.is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == mine),
         "written on the host, as the caller"
     );
+
+    // graph: schema.sql (sent from the working tree) drawn in the container, the diagram
+    // printed here as data or written here as the caller (-o, relative to the current folder;
+    // never over a file without --force); --from-database draws the live one.
+    s.write(
+        "schema.sql",
+        "CREATE TABLE items (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n\
+         CREATE TABLE tags (item_id bigint NOT NULL REFERENCES items (id), label character varying(20) NOT NULL, PRIMARY KEY (item_id, label));\n",
+    );
+    let graph = s.admin().args(["db", "graph"]).run();
+    graph
+        .ok()
+        .stdout_has("erDiagram\n")
+        .stdout_has("    items {\n        bigint id PK\n")
+        .stdout_has("        varchar_20 label PK\n")
+        .stdout_has("    items ||--o{ tags : \"tags_item_id_fkey\"");
+    let written = s
+        .admin()
+        .args(["db", "graph", "--to", "svg", "-o", "er.svg"])
+        .run();
+    written
+        .ok()
+        .stdout_has("er.svg")
+        .stderr_has("Wrote the ER diagram of schema.sql");
+    let svg = std::fs::read_to_string(s.path("er.svg")).unwrap_or_default();
+    assert!(svg.contains("data-table=\"public.tags\""), "{svg}");
+    let meta = std::fs::metadata(s.path("er.svg"));
+    assert!(
+        meta.is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == mine),
+        "written on the host, as the caller"
+    );
+    s.admin()
+        .args(["db", "graph", "-o", "er.svg"])
+        .run()
+        .code(7)
+        .stderr_has("er.svg exists; nothing was written")
+        .stderr_has("admin db graph -o er.svg --force");
+    assert_eq!(
+        std::fs::read_to_string(s.path("er.svg")).unwrap_or_default(),
+        svg
+    );
+    let live = s.admin().args(["db", "graph", "--from-database"]).run();
+    live.ok().stdout_has("    items {");
+    assert!(!live.stdout.contains("tags"), "{}", live.stdout);
 
     // A change by hand: drift names it and exits 1; JSON says so too.
     s.admin()
@@ -185,7 +230,9 @@ fn pull_and_drift_through_the_container() {
         "SELECT version FROM _sqlx_migrations ORDER BY version",
     );
     assert_eq!(rows.trim(), "20260102000000");
-    assert_no_canary(&[&refused, &pulled, &drift, &json, &squashed, &history]);
+    assert_no_canary(&[
+        &refused, &pulled, &graph, &written, &live, &drift, &json, &squashed, &history,
+    ]);
 }
 
 /// `baseline` through admin: a database made by hand is adopted — the pair written on the

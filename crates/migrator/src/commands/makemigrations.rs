@@ -78,6 +78,14 @@ pub fn schema_input(
     settings: &Settings,
     args: &MakemigrationsArgs,
 ) -> Result<SchemaInput, MigratorError> {
+    schema_input_at(settings, args.schema.as_deref())
+}
+
+/// [`schema_input`] with the `--schema` argument given (makemigrations', graph's).
+pub fn schema_input_at(
+    settings: &Settings,
+    schema: Option<&std::path::Path>,
+) -> Result<SchemaInput, MigratorError> {
     if let Some(bundle) = &settings.bundle {
         return Ok(match &bundle.schema {
             Some(s) => SchemaInput {
@@ -94,14 +102,14 @@ pub fn schema_input(
             },
         });
     }
-    let (path, given_by) = match args.schema.as_ref().filter(|p| !p.as_os_str().is_empty()) {
+    let (path, given_by) = match schema.filter(|p| !p.as_os_str().is_empty()) {
         Some(p) => {
             let by_env = settings
                 .schema_file_env
                 .as_ref()
                 .is_some_and(|v| v == p.as_os_str());
             let by = if by_env { "SCHEMA_FILE" } else { "--schema" };
-            (p.clone(), Some(by.to_string()))
+            (p.to_path_buf(), Some(by.to_string()))
         }
         None => (beside(&settings.migrations_dir), None),
     };

@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod current;
 pub mod downgrade;
 pub mod drift;
+pub mod graph;
 pub mod history;
 pub mod makemigrations;
 pub mod migrate;

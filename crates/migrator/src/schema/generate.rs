@@ -317,3 +317,28 @@ pub async fn generate(req: &Request<'_>) -> Result<Outcome, SchemaError> {
     })
     .await
 }
+
+/// schema.sql loaded the way makemigrations loads its "desired" side (a cached state, the
+/// blank database in a rolled-back transaction, or a temporary database) and read: what
+/// `graph` draws.
+pub async fn load(
+    url: &str,
+    pgpassword: Option<&str>,
+    schema_path: &str,
+    schema_sql: &str,
+) -> Result<Schema, SchemaError> {
+    let req = Request {
+        url,
+        pgpassword,
+        migrations: &[],
+        schema_path,
+        schema_sql,
+        verify: false,
+        strict: false,
+        cache: true,
+    };
+    Shadows::scoped(url, pgpassword, async |sh: &Shadows| {
+        desired(sh, &req).await
+    })
+    .await
+}

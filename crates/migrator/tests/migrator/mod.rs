@@ -10,6 +10,7 @@ mod coverage;
 mod downgrade;
 mod drift;
 mod edges;
+mod graph;
 mod kill9;
 mod leftovers;
 mod makemigrations;
