@@ -5,6 +5,7 @@
 //! itself — progress, status, warnings, the outcome, an error — with host paths and `admin db …`
 //! commands, and writes a generated pair on the host.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use protocol::argv::{self, Event};
@@ -23,7 +24,7 @@ use crate::exit::ExitCode;
 use crate::files::{self, FilesFrom, HostFiles, HostNames};
 use crate::output::{Format, Printer};
 use crate::settings::Settings;
-use crate::target::Picked;
+use crate::target::{Picked, Target};
 
 /// The subcommand's name as typed (`migrate`, `history`…), for hints.
 fn subcommand(command: &Command) -> String {
@@ -72,24 +73,7 @@ pub async fn run(
         )?,
     };
     let (reads, schema) = needs_files(&command);
-    let schema_arg = match &command {
-        Command::Makemigrations(a) => a.schema.clone().map(|p| {
-            let by_env = settings
-                .os_env
-                .get("SCHEMA_FILE")
-                .is_some_and(|v| std::path::Path::new(v) == p);
-            (p, if by_env { "SCHEMA_FILE" } else { "--schema" })
-        }),
-        Command::Pull(a) => a.output.clone().map(|p| (p, "-o")),
-        Command::Graph(a) => a.schema.clone().map(|p| {
-            let by_env = settings
-                .os_env
-                .get("SCHEMA_FILE")
-                .is_some_and(|v| std::path::Path::new(v) == p);
-            (p, if by_env { "SCHEMA_FILE" } else { "--schema" })
-        }),
-        _ => None,
-    };
+    let schema_arg = schema_arg(settings, &command);
     let host = (from == FilesFrom::Host && reads).then(|| {
         files::locate_for(
             settings,
@@ -131,26 +115,7 @@ pub async fn run(
         _ => None,
     };
     let stdin = match &host {
-        Some(h) => {
-            let (mut bundle, notes) = h.bundle(schema)?;
-            if matches!(command, Command::Graph(_)) {
-                bundle.migrations.clear(); // graph reads schema.sql only
-            }
-            for n in notes {
-                printer.warn(&n)?;
-            }
-            printer.verbose(&format!(
-                "sending {} file(s) from {}{}",
-                bundle.migrations.len(),
-                h.dir_shown,
-                if schema {
-                    format!(" and {}", h.schema_shown)
-                } else {
-                    String::new()
-                }
-            ))?;
-            ExecStdin::Bytes(bundle.to_json().map_err(files::FilesError::Bundle)?)
-        }
+        Some(h) => bundle_stdin(&printer, h, schema, &command)?,
         None => ExecStdin::Closed,
     };
     match (&host, &mut command) {
@@ -195,7 +160,7 @@ pub async fn run(
         working_dir: None,
         mode: ExecMode::Streamed { stdin },
     };
-    let mut session = Session {
+    let session = Session {
         printer: &printer,
         host: host.as_ref(),
         bar: None,
@@ -204,6 +169,64 @@ pub async fn run(
         replace,
         graph_out,
     };
+    exchange(target, project, db, request, session).await
+}
+
+/// The working tree's files as the exec's stdin (graph: schema.sql only).
+fn bundle_stdin(
+    printer: &Printer,
+    h: &HostFiles,
+    schema: bool,
+    command: &Command,
+) -> anyhow::Result<ExecStdin> {
+    let (mut bundle, notes) = h.bundle(schema)?;
+    if matches!(command, Command::Graph(_)) {
+        bundle.migrations.clear(); // graph reads schema.sql only
+    }
+    for n in notes {
+        printer.warn(&n)?;
+    }
+    printer.verbose(&format!(
+        "sending {} file(s) from {}{}",
+        bundle.migrations.len(),
+        h.dir_shown,
+        if schema {
+            format!(" and {}", h.schema_shown)
+        } else {
+            String::new()
+        }
+    ))?;
+    Ok(ExecStdin::Bytes(
+        bundle.to_json().map_err(files::FilesError::Bundle)?,
+    ))
+}
+
+/// A schema path given on the command line (or by SCHEMA_FILE), with what gave it; pull's -o.
+fn schema_arg(settings: &Settings, command: &Command) -> Option<(PathBuf, &'static str)> {
+    let given = |p: &PathBuf| {
+        let by_env = settings
+            .os_env
+            .get("SCHEMA_FILE")
+            .is_some_and(|v| std::path::Path::new(v) == p);
+        (p.clone(), if by_env { "SCHEMA_FILE" } else { "--schema" })
+    };
+    match command {
+        Command::Makemigrations(a) => a.schema.as_ref().map(given),
+        Command::Graph(a) => a.schema.as_ref().map(given),
+        Command::Pull(a) => a.output.clone().map(|p| (p, "-o")),
+        _ => None,
+    }
+}
+
+/// Runs the request and turns what came back into the exit code or admin's error.
+async fn exchange(
+    target: &dyn Target,
+    project: &Project,
+    db: &Database,
+    request: ExecRequest,
+    mut session: Session<'_>,
+) -> anyhow::Result<ExitCode> {
+    let printer = session.printer;
     let outcome = {
         let mut sink = LineSink::new(
             |line: &str| session.line(line),
@@ -234,7 +257,7 @@ pub async fn run(
     }
     match outcome {
         ExecOutcome::Exited(_) => match session.error.take() {
-            Some(d) => Err(remote(&printer, project, db, d).into()),
+            Some(d) => Err(remote(printer, project, db, d).into()),
             None => Ok(outcome.exit_code()),
         },
         ExecOutcome::Interrupted => Err(AdminError::Interrupted {
