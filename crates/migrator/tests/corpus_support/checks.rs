@@ -65,7 +65,7 @@ impl Check {
             ),
             Check::FromEmpty => "from empty".into(),
             Check::Cut { k, m } => format!("cut {k} -> {m}"),
-            Check::Drift => "migrate, drift, pull".into(),
+            Check::Drift => "migrate, drift, pull, graph".into(),
         }
     }
 }

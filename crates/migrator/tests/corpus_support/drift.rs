@@ -1,7 +1,8 @@
 //! The lifecycle commands on every real history: the exported folder is migrated by the real
 //! `migrator migrate` into a new database, then `drift` must find nothing (no false drift: the
-//! state the migrations build on a shadow equals what `migrate` built) and `pull` must write a
-//! schema.sql that passes its own proof.
+//! state the migrations build on a shadow equals what `migrate` built), `pull` must write a
+//! schema.sql that passes its own proof, and `graph` must draw the same diagram from the
+//! database and from the pulled file, with every table of the database in it.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -102,10 +103,70 @@ async fn steps(dir: &Path, url: &str) -> Outcome {
         Err(e) => return fail(e, String::new()),
     };
     match code {
-        0 => Outcome::Pass("no drift after migrate; pull proven".into()),
+        0 => {}
         _ if err.contains("cannot generate") => {
-            Outcome::Refused(format!("pull refuses: {}", first(&err)))
+            return Outcome::Refused(format!("pull refuses: {}", first(&err)));
         }
-        c => fail(format!("pull exit {c}: {}", first(&err)), err),
+        c => return fail(format!("pull exit {c}: {}", first(&err)), err),
     }
+    match graph(dir, url, &pulled).await {
+        Ok(tables) => Outcome::Pass(format!(
+            "no drift after migrate; pull proven; graph: {tables} tables, the same from the database and the pulled file"
+        )),
+        Err((reason, detail)) => fail(reason, detail),
+    }
+}
+
+/// `graph` of the live database and of the pulled file: the same Mermaid text, both SVGs
+/// well formed, and one entity per table of the database. Returns the table count.
+async fn graph(dir: &Path, url: &str, pulled: &str) -> Result<usize, (String, String)> {
+    let run = async |args: &[&str]| {
+        let (code, out, err) = migrator(dir, url, args)
+            .await
+            .map_err(|e| (e, String::new()))?;
+        if code != 0 {
+            return Err((format!("graph exit {code}: {}", first(&err)), err));
+        }
+        Ok(out)
+    };
+    let live = run(&["--format", "json", "graph", "--from-database"]).await?;
+    let file = run(&["--format", "json", "graph", "--schema", pulled]).await?;
+    let parse = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or_default();
+    let (live, file) = (parse(&live), parse(&file));
+    if live["text"] != file["text"] || live["text"].as_str().is_none_or(str::is_empty) {
+        return Err((
+            "graph differs between the database and the pulled file".into(),
+            format!("{}\n---\n{}", live["text"], file["text"]),
+        ));
+    }
+    let mut c = pg::connect(url).await;
+    let expected: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+          WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition \
+            AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+            AND n.nspname NOT LIKE 'pg\\_toast%' AND c.relname <> '_sqlx_migrations' \
+            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
+                            AND d.objid = c.oid AND d.deptype = 'e')",
+    )
+    .fetch_one(&mut c)
+    .await
+    .unwrap_or(-1);
+    let tables = live["tables"].as_array().map_or(0, Vec::len);
+    if i64::try_from(tables).ok() != Some(expected) {
+        return Err((
+            format!("graph has {tables} tables, the database {expected}"),
+            String::new(),
+        ));
+    }
+    let svg = run(&["graph", "--from-database", "--to", "svg"]).await?;
+    if let Err(e) = roxmltree::Document::parse(&svg) {
+        return Err((format!("graph --to svg is not well-formed XML: {e}"), svg));
+    }
+    if run(&["graph", "--schema", pulled, "--to", "svg"]).await? != svg {
+        return Err((
+            "graph --to svg differs between the database and the pulled file".into(),
+            String::new(),
+        ));
+    }
+    Ok(tables)
 }
