@@ -37,6 +37,11 @@ rm -rf "$dir"
 mkdir -p "$dir/src"
 git archive --format=tar "$sha" | tar -x -C "$dir/src" ||
     die "git archive $sha failed" "check the repository: git cat-file -t $sha"
+# The export lies under this checkout, whose Cargo.toml is a workspace: a revision from before
+# the workspace (one package) must be its own workspace root, or Cargo refuses to build it.
+if ! grep -q '^\[workspace\]' "$dir/src/Cargo.toml"; then
+    printf '\n[workspace]\n' >>"$dir/src/Cargo.toml"
+fi
 
 target="$root/.tmp/baseline/target"
 if [[ ! -d "$target/release" && -d "$root/target/release" ]]; then
