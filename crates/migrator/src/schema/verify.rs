@@ -23,6 +23,11 @@ use super::shadow::{Shadows, close};
 
 /// The residual difference between two schemas, as the SQL that would still be needed.
 fn residual(from: &Schema, to: &Schema) -> Result<Option<String>, SchemaError> {
+    // Equal models have no difference (the diff of a schema with itself is empty); anything
+    // else, even a difference the diff does not act on, goes through the diff.
+    if from == to {
+        return Ok(None);
+    }
     let plan = diff(from, to, &Renames::default())?;
     if plan.is_empty() {
         return Ok(None);
@@ -233,7 +238,18 @@ fn as_one_statement(script: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::as_one_statement;
+    use super::{Schema, as_one_statement, residual};
+
+    #[test]
+    fn equal_models_have_no_residual_and_a_difference_is_named() {
+        let mut a = Schema::default();
+        a.schemas.insert("public".into());
+        assert!(matches!(residual(&a, &a.clone()), Ok(None)));
+        let mut b = a.clone();
+        b.schemas.insert("extra".into());
+        let r = residual(&a, &b).ok().flatten().unwrap_or_default();
+        assert!(r.contains("CREATE SCHEMA extra"), "{r}");
+    }
 
     #[test]
     fn the_script_is_quoted_with_tags_it_does_not_contain() {

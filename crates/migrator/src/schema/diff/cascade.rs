@@ -180,8 +180,8 @@ pub(crate) fn cascade(
     cur: &Schema,
     des: &Schema,
     ch: &Changes,
+    dependents: &BTreeMap<Obj, BTreeSet<Obj>>,
 ) -> Result<(), SchemaError> {
-    let dependents = cur.dependents();
     let dropped: BTreeSet<Obj> = ops.dropped().into_iter().cloned().collect();
     // (object, up, down) to walk from; the cause is kept for messages.
     let mut queue: VecDeque<(Obj, Kinds, bool, bool, Obj)> = VecDeque::new();

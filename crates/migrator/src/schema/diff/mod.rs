@@ -329,10 +329,11 @@ pub fn diff(current: &Schema, desired: &Schema, renames: &Renames) -> Result<Pla
     objects::sequences(&mut ops, current, desired, &changes);
     objects::statistics(&mut ops, current, desired, &changes);
     views::views(&mut ops, current, desired);
-    cascade::cascade(&mut ops, current, desired, &changes)?;
+    let dependents = current.dependents();
+    cascade::cascade(&mut ops, current, desired, &changes, &dependents)?;
     objects::comments_and_privileges(&mut ops, current, desired, &changes);
     objects::default_privileges(&mut ops, current, desired);
-    order::finish(ops, current, desired)
+    order::finish(ops, &dependents, desired)
 }
 
 #[cfg(test)]

@@ -31,13 +31,17 @@ struct Graph<'a> {
     /// Renames away from a name, which must come before that name is taken again.
     renamed: HashMap<&'a Obj, Vec<usize>>,
     desired: &'a Schema,
-    dependents: BTreeMap<Obj, BTreeSet<Obj>>,
+    dependents: &'a BTreeMap<Obj, BTreeSet<Obj>>,
     succ: Vec<BTreeSet<usize>>,
     pred: Vec<BTreeSet<usize>>,
 }
 
 impl<'a> Graph<'a> {
-    fn new(ops: &'a [Op], current: &'a Schema, desired: &'a Schema) -> Graph<'a> {
+    fn new(
+        ops: &'a [Op],
+        dependents: &'a BTreeMap<Obj, BTreeSet<Obj>>,
+        desired: &'a Schema,
+    ) -> Graph<'a> {
         let mut creators: HashMap<&Obj, Vec<usize>> = HashMap::new();
         let mut droppers: HashMap<&Obj, Vec<usize>> = HashMap::new();
         let mut renamed: HashMap<&Obj, Vec<usize>> = HashMap::new();
@@ -60,7 +64,7 @@ impl<'a> Graph<'a> {
             droppers,
             renamed,
             desired,
-            dependents: current.dependents(),
+            dependents,
             succ: vec![BTreeSet::new(); ops.len()],
             pred: vec![BTreeSet::new(); ops.len()],
         }
@@ -228,9 +232,14 @@ impl<'a> Graph<'a> {
 }
 
 /// Orders the operations, folds parts into `CREATE TABLE`, renders, drops empty operations.
-pub(crate) fn finish(ops: Ops, current: &Schema, desired: &Schema) -> Result<Plan, SchemaError> {
+/// `dependents`: the current schema's ([`Schema::dependents`], computed once per diff).
+pub(crate) fn finish(
+    ops: Ops,
+    dependents: &BTreeMap<Obj, BTreeSet<Obj>>,
+    desired: &Schema,
+) -> Result<Plan, SchemaError> {
     let Ops { ops, functions } = ops;
-    let mut g = Graph::new(&ops, current, desired);
+    let mut g = Graph::new(&ops, dependents, desired);
     g.build();
     let order = g.sort()?;
     let merged = merge_inline(&g, &order);

@@ -18,8 +18,7 @@ pub(super) async fn extension_members(
         .to_string();
     for r in rows(conn, "extension members", sql).await? {
         let w = "extension members";
-        ids.ext_members
-            .insert((get(&r, 0, w)?, get(&r, 1, w)?), get(&r, 2, w)?);
+        ids.add_ext_member(get(&r, 0, w)?, get(&r, 1, w)?, get(&r, 2, w)?);
     }
     // Types of an extension's tables and arrays of its types are its own too.
     let sql = "SELECT t.typarray::int8, e.extname::text FROM pg_type t \
@@ -28,8 +27,7 @@ pub(super) async fn extension_members(
         .to_string();
     for r in rows(conn, "extension array types", sql).await? {
         let w = "extension array types";
-        ids.ext_members
-            .insert(("pg_type".into(), get(&r, 0, w)?), get(&r, 1, w)?);
+        ids.add_ext_member("pg_type".into(), get(&r, 0, w)?, get(&r, 1, w)?);
     }
     Ok(())
 }

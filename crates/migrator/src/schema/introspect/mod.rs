@@ -87,11 +87,18 @@ where
 #[derive(Default)]
 struct Ids {
     by: HashMap<(&'static str, i64, i32), Obj>,
-    /// Objects that belong to an extension: (catalog, oid) → extension name.
-    ext_members: HashMap<(String, i64), String>,
+    /// Objects that belong to an extension: catalog → oid → extension name.
+    ext_members: HashMap<String, HashMap<i64, String>>,
 }
 
 impl Ids {
+    fn add_ext_member(&mut self, catalog: String, oid: i64, extension: String) {
+        self.ext_members
+            .entry(catalog)
+            .or_default()
+            .insert(oid, extension);
+    }
+
     fn add(&mut self, catalog: &'static str, oid: i64, sub: i32, obj: Obj) {
         self.by.insert((catalog, oid, sub), obj);
     }
@@ -106,7 +113,8 @@ impl Ids {
             Some(o) => Some(o.clone()),
             None => self
                 .ext_members
-                .get(&(catalog.to_string(), oid))
+                .get(catalog)
+                .and_then(|m| m.get(&oid))
                 .map(|e| Obj::Extension(e.clone())),
         }
     }
