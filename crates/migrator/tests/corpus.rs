@@ -39,6 +39,8 @@ mod drift;
 mod fetch;
 #[path = "corpus_support/projects.rs"]
 mod projects;
+#[path = "corpus_support/squash.rs"]
+mod squash;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
