@@ -152,14 +152,20 @@ async fn own_downs(dir: &Path, url: &str, to: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// The line of squash's refusal naming the data statement, from the folder on.
+/// Where squash's refusal found a data statement and which: `file:line:col (WHAT at line N)`.
 fn data_line(err: &str) -> String {
     let line = err
         .lines()
         .find(|l| l.contains("holds a data statement"))
         .unwrap_or_default();
     let line = line.rsplit_once("migrations/").map_or(line, |(_, l)| l);
-    line.trim().to_string()
+    match line.split_once(" holds a data statement (") {
+        Some((at, rest)) => {
+            let what = rest.split_once(')').map_or(rest, |(w, _)| w);
+            format!("{} ({what})", at.trim())
+        }
+        None => line.trim().to_string(),
+    }
 }
 
 async fn steps(dir: &Path, to: usize, d1: &str, d2: &str) -> Outcome {
@@ -182,7 +188,7 @@ async fn steps(dir: &Path, to: usize, d1: &str, d2: &str) -> Outcome {
     };
     if code != 0 {
         return fail(
-            format!("migrate (old files) exit {code}: {}", first(&err)),
+            format!("migrate (old files) exit {code}: {}", cause(&err)),
             err,
         );
     }
@@ -207,8 +213,7 @@ async fn steps(dir: &Path, to: usize, d1: &str, d2: &str) -> Outcome {
             // The corpus folders are up files only, and --concat builds the down script
             // from the down files (a documented refusal of the input, not a squash bug).
             return Outcome::Refused(format!(
-                "the range holds a data statement ({data}); --concat needs down files: {}",
-                first(&err)
+                "data statement at {data}; --concat needs down files, the project ships none"
             ));
         }
     }
@@ -299,7 +304,7 @@ async fn steps(dir: &Path, to: usize, d1: &str, d2: &str) -> Outcome {
         Err(e) => return fail(e, ""),
     };
     if code != 0 {
-        return fail(format!("history exit {code}: {}", first(&err)), err);
+        return fail(format!("history exit {code}: {}", cause(&err)), err);
     }
     let rows: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
     let states: Vec<&str> = rows
@@ -324,7 +329,7 @@ async fn steps(dir: &Path, to: usize, d1: &str, d2: &str) -> Outcome {
         return fail(
             format!(
                 "migrate after squash exit {code}, without `recorded squash`: {}",
-                first(&err)
+                cause(&err)
             ),
             err,
         );
@@ -374,7 +379,7 @@ async fn steps(dir: &Path, to: usize, d1: &str, d2: &str) -> Outcome {
     };
     if code != 0 {
         return fail(
-            format!("migrate (squashed folder) exit {code}: {}", first(&err)),
+            format!("migrate (squashed folder) exit {code}: {}", cause(&err)),
             err,
         );
     }
