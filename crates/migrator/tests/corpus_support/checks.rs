@@ -20,7 +20,8 @@ use crate::schema_diff::oracle::{self, exec, generate_pair};
 pub enum Outcome {
     /// With a note when something is worth saying (e.g. an expected difference).
     Pass(String),
-    /// `SchemaError::Unsupported`: the reason after "cannot generate a migration for".
+    /// `SchemaError::Unsupported`: the reason after "cannot generate a migration for"; or a
+    /// squash refusal the project's own files explain (see `squash.rs`).
     Refused(String),
     /// A one-line cause and the details (residual, dump difference, generated SQL).
     Fail { reason: String, detail: String },
