@@ -17,9 +17,13 @@
 //! spread over the history (current = migrations[..k], desired = the dump after
 //! migrations[..m]). Each generation is the real pipeline with its round-trip proof; up must
 //! reach the desired dump, generating again must find nothing, down must return to the
-//! previous dump. Outcomes: `pass`, `refused` (the generator's deliberate refusal,
-//! `SchemaError::Unsupported`, with its reason), `fail` (anything else, a proof failure
-//! included) and `skipped` (package not downloadable outside CI).
+//! previous dump. With the real binary: **migrate, drift, pull, graph** (`drift.rs`) and
+//! **squash 1..TO** of the first half of the history (`squash.rs`: a database on the old files
+//! adopts it, a fresh one migrated from the squashed folder has the same dump). Outcomes:
+//! `pass`, `refused` (the generator's deliberate refusal, `SchemaError::Unsupported`, or a
+//! squash refusal the project's own files explain, with its reason), `fail` (anything else, a
+//! proof failure of generated SQL included) and `skipped` (package not downloadable outside
+//! CI).
 //!
 //! The test prints the table to stderr (`just corpus` shows it) and **fails when any check
 //! fails**; refusals are listed, not failures. Environment:
@@ -39,6 +43,8 @@ mod drift;
 mod fetch;
 #[path = "corpus_support/projects.rs"]
 mod projects;
+#[path = "corpus_support/squash.rs"]
+mod squash;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -20,7 +20,8 @@ use crate::schema_diff::oracle::{self, exec, generate_pair};
 pub enum Outcome {
     /// With a note when something is worth saying (e.g. an expected difference).
     Pass(String),
-    /// `SchemaError::Unsupported`: the reason after "cannot generate a migration for".
+    /// `SchemaError::Unsupported`: the reason after "cannot generate a migration for"; or a
+    /// squash refusal the project's own files explain (see `squash.rs`).
     Refused(String),
     /// A one-line cause and the details (residual, dump difference, generated SQL).
     Fail { reason: String, detail: String },
@@ -50,6 +51,9 @@ pub enum Check {
     Cut { k: usize, m: usize },
     /// `migrator migrate` of the history, then `drift` (none) and `pull` (proven).
     Drift,
+    /// `migrator squash 1 TO` (TO about the middle): a database that applied the old files
+    /// adopts it, a fresh one migrated from the squashed folder has the same schema.
+    Squash,
 }
 
 impl Check {
@@ -66,6 +70,10 @@ impl Check {
             Check::FromEmpty => "from empty".into(),
             Check::Cut { k, m } => format!("cut {k} -> {m}"),
             Check::Drift => "migrate, drift, pull, graph".into(),
+            Check::Squash => match super::squash::range(h) {
+                Ok(to) => format!("squash 1..{to}"),
+                Err(_) => "squash".into(),
+            },
         }
     }
 }
@@ -87,6 +95,9 @@ pub fn plan(h: &History, cuts: usize) -> Vec<Check> {
     }
     checks.push(Check::FromEmpty);
     checks.push(Check::Drift);
+    if n >= 3 {
+        checks.push(Check::Squash);
+    }
     if n < 2 {
         return checks;
     }
@@ -195,7 +206,7 @@ pub async fn prepare(h: &History, checks: &[Check]) -> Result<Prepared, String> 
                 dump_at.extend([k, m]);
                 snap_at.insert(k);
             }
-            Check::Replay | Check::Drift => {}
+            Check::Replay | Check::Drift | Check::Squash => {}
         }
     }
     let work = pg::cluster().create_db().await;
@@ -247,7 +258,8 @@ impl Prepared {
         Ok(())
     }
 
-    /// Writes the history as a migrations folder (`<n>_<name>.up.sql`) and the final state as
+    /// Writes the history as a migrations folder (`<n>_<name>.up.sql`, and `.down.sql` where
+    /// the project ships one) and the final state as
     /// `schema.sql` under `dir` (for the benchmark: `CORPUS_EXPORT`).
     pub fn export(&self, dir: &std::path::Path) -> Result<(), String> {
         let folder = dir.join("migrations");
@@ -266,6 +278,10 @@ impl Prepared {
                 .collect();
             let path = folder.join(format!("{}_{slug}.up.sql", i + 1));
             std::fs::write(&path, &m.sql).map_err(|e| format!("{}: {e}", path.display()))?;
+            if let Some(down) = &m.down {
+                let path = folder.join(format!("{}_{slug}.down.sql", i + 1));
+                std::fs::write(&path, down).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
         }
         let last = self.dump(self.history.migrations.len())?;
         let path = dir.join("schema.sql");
@@ -303,6 +319,7 @@ impl Prepared {
                 Err(e) => Err(e),
             },
             Check::Drift => Ok(super::drift::drift_and_pull(self).await),
+            Check::Squash => Ok(super::squash::squash(self).await),
         };
         result.unwrap_or_else(|e| Outcome::fail(e.clone(), e))
     }
@@ -528,6 +545,7 @@ mod tests {
                 } else {
                     format!("CREATE TABLE t{i} ();")
                 },
+                down: None,
             })
             .collect();
         History {
@@ -541,7 +559,10 @@ mod tests {
         let h = history(40);
         let p = plan(&h, 6);
         assert_eq!(p, plan(&h, 6));
-        assert_eq!(p[..3], [Check::Replay, Check::FromEmpty, Check::Drift]);
+        assert_eq!(
+            p[..4],
+            [Check::Replay, Check::FromEmpty, Check::Drift, Check::Squash]
+        );
         let cuts: Vec<(usize, usize)> = p[2..]
             .iter()
             .filter_map(|c| match *c {
@@ -558,10 +579,13 @@ mod tests {
         for &(k, m) in cuts.iter().step_by(2) {
             assert!(has_ddl(&h.migrations[m - 1].sql), "{k} -> {m}");
         }
+        // A squash needs at least 3 migrations (2 replaced, one after them).
         assert_eq!(
             plan(&history(1), 6),
             [Check::Replay, Check::FromEmpty, Check::Drift]
         );
+        assert!(!plan(&history(2), 6).contains(&Check::Squash));
+        assert!(plan(&history(3), 6).contains(&Check::Squash));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::common::pg;
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-fn first(s: &str) -> String {
+pub(super) fn first(s: &str) -> String {
     s.lines()
         .find(|l| !l.trim().is_empty())
         .unwrap_or_default()
@@ -56,7 +56,11 @@ pub async fn drift_and_pull(prep: &Prepared) -> Outcome {
 }
 
 /// The migrator binary on `dir`'s folder against `url`: (exit code, stdout, stderr).
-async fn migrator(dir: &Path, url: &str, args: &[&str]) -> Result<(i32, String, String), String> {
+pub(super) async fn migrator(
+    dir: &Path,
+    url: &str,
+    args: &[&str],
+) -> Result<(i32, String, String), String> {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_migrator"))
         .args(args)
         .env("DATABASE_URL", url)

@@ -12,6 +12,8 @@ use super::fetch::{Archive, Artifact};
 pub struct Migration {
     pub name: String,
     pub sql: String,
+    /// The project's down script, where it ships one (sqlx `.down.sql`, diesel `down.sql`).
+    pub down: Option<String>,
 }
 
 /// A project in our layout.
@@ -188,7 +190,16 @@ fn migration(path: &Path, name: String) -> Result<Migration, String> {
     Ok(Migration {
         name,
         sql: read(path)?,
+        down: None,
     })
+}
+
+/// The migration with its down script, when the project ships `down` (read as is).
+fn with_down(mut m: Migration, down: &Path) -> Result<Migration, String> {
+    if down.exists() {
+        m.down = Some(read(down)?);
+    }
+    Ok(m)
 }
 
 /// Ordered by file name (= version): procrastinate's `NN.NN.NN_NN_*.sql`.
@@ -304,8 +315,15 @@ fn atuin(root: &Path) -> Result<History, String> {
 
 fn sqlxmq(root: &Path) -> Result<History, String> {
     let dir = root.join("migrations");
+    let migrations = sqlx_folder(&dir, ".up.sql")?
+        .into_iter()
+        .map(|m| {
+            let down = dir.join(m.name.replace(".up.sql", ".down.sql"));
+            with_down(m, &down)
+        })
+        .collect::<Result<_, _>>()?;
     Ok(History {
-        migrations: sqlx_folder(&dir, ".up.sql")?,
+        migrations,
         schema: None,
     })
 }
@@ -318,7 +336,8 @@ fn lemmy(root: &Path) -> Result<History, String> {
     for n in list(&dir)? {
         let up = dir.join(&n).join("up.sql");
         if up.exists() {
-            migrations.push(migration(&up, format!("{n}/up.sql"))?);
+            let m = migration(&up, format!("{n}/up.sql"))?;
+            migrations.push(with_down(m, &dir.join(&n).join("down.sql"))?);
         }
     }
     let r = root.join("replaceable_schema");
@@ -330,6 +349,7 @@ fn lemmy(root: &Path) -> Result<History, String> {
     migrations.push(Migration {
         name: "replaceable_schema/{utils,triggers}.sql".into(),
         sql,
+        down: None,
     });
     Ok(History {
         migrations,
@@ -344,6 +364,7 @@ fn pgmq(root: &Path) -> Result<History, String> {
         migrations: vec![Migration {
             name: "pgmq.sql".into(),
             sql: sql.clone(),
+            down: None,
         }],
         schema: Some(("pgmq.sql".into(), sql)),
     })
