@@ -12,8 +12,8 @@ pub fn init(verbosity: u8) {
     // with -vv, never by default.
     let default = match verbosity {
         0 => "warn,sqlx=error",
-        1 => "admin=debug,warn,sqlx=error",
-        _ => "admin=trace,sqlx=debug,warn",
+        1 => "admin=debug,migrator=debug,protocol=debug,warn,sqlx=error",
+        _ => "admin=trace,migrator=trace,protocol=trace,sqlx=debug,warn",
     };
     // sqlx warns about connect parameters it does not know *with their value*
     // (`?sslpassword=…`): that target stays silent whatever the level or RUST_LOG says.

@@ -202,9 +202,8 @@ async fn desired_blank(sh: &Shadows, req: &Request<'_>) -> Result<Option<Schema>
         return Ok(None);
     }
     let schema = introspect(&mut conn).await?;
-    sh.sql(&mut conn, "ROLLBACK").await?;
-    close(conn).await?;
-    sh.untrack(pid).await;
+    // The diff and the proof need not wait for the rollback of schema.sql.
+    sh.roll_back_later(pid, conn).await;
     Ok(Some(schema))
 }
 

@@ -35,6 +35,9 @@ pub fn sqlstate(e: &sqlx::Error) -> Option<String> {
         .map(|c| c.into_owned())
 }
 
+/// A background rollback: its error as text.
+type Rollback = tokio::task::JoinHandle<Result<(), String>>;
+
 /// A connection to the server plus the shadow databases created through it. Shared by the
 /// concurrent halves of a run (`&Shadows`): the bookkeeping sits behind locks.
 pub struct Shadows {
@@ -53,6 +56,9 @@ pub struct Shadows {
     backends: Mutex<Vec<i32>>,
     /// Warnings for the command to print.
     notes: Mutex<Vec<String>>,
+    /// Rollbacks left to finish off the critical path ([`Shadows::roll_back_later`]): the
+    /// backend's pid and the task.
+    finishing: Mutex<Vec<(i32, Rollback)>>,
 }
 
 impl Shadows {
@@ -92,6 +98,7 @@ impl Shadows {
             created: Mutex::new(Vec::new()),
             backends: Mutex::new(Vec::new()),
             notes: Mutex::new(notes),
+            finishing: Mutex::new(Vec::new()),
         })
     }
 
@@ -210,6 +217,50 @@ impl Shadows {
         self.backends.lock().await.retain(|p| *p != pid);
     }
 
+    /// Rolls back `conn`'s transaction (backend `pid`, tracked) and closes it in the
+    /// background: a big rolled-back transaction (schema.sql in the blank database) takes tens
+    /// of milliseconds the run does not need to wait for. Finished before the run ends.
+    pub async fn roll_back_later(&self, pid: i32, mut conn: PgConnection) {
+        let task = tokio::spawn(async move {
+            sqlx::raw_sql(AssertSqlSafe("ROLLBACK"))
+                .execute(&mut conn)
+                .await
+                .map_err(|e| describe(&e))?;
+            conn.close().await.map_err(|e| describe(&e))
+        });
+        self.finishing.lock().await.push((pid, task));
+    }
+
+    /// Waits for the background rollbacks (`ok`: the run succeeded; else they are abandoned:
+    /// their connections close and their backends, still tracked, are ended by the cleanup).
+    /// The first failure is returned; its backend stays tracked, so the cleanup ends it.
+    async fn finish(&self, ok: bool) -> Result<(), SchemaError> {
+        let tasks = std::mem::take(&mut *self.finishing.lock().await);
+        let mut first = Ok(());
+        for (pid, task) in tasks {
+            if !ok {
+                task.abort();
+                continue;
+            }
+            let failed = match task.await {
+                Ok(Ok(())) => None,
+                Ok(Err(m)) => Some(m),
+                Err(e) => Some(e.to_string()),
+            };
+            match failed {
+                Some(m) if first.is_ok() => {
+                    first = Err(SchemaError::Shadow {
+                        doing: "rolling back schema.sql in the blank shadow database".into(),
+                        message: redact::scrub(&m, &self.secrets),
+                    });
+                }
+                Some(_) => {}
+                None => self.untrack(pid).await,
+            }
+        }
+        first
+    }
+
     /// Ends tracked backends still running, then drops every temporary database created
     /// here; the first error is returned after everything was attempted.
     pub async fn drop_all(self) -> Result<(), SchemaError> {
@@ -256,11 +307,11 @@ impl Shadows {
             r = work(&shadows) => r,
             () = interrupted() => Err(SchemaError::Interrupted),
         };
+        let finished = shadows.finish(result.is_ok()).await;
         let dropped = shadows.drop_all().await;
-        match (result, dropped) {
-            (Err(e), _) => Err(e),
-            (Ok(_), Err(e)) => Err(e),
-            (Ok(v), Ok(())) => Ok(v),
+        match (result, finished, dropped) {
+            (Err(e), _, _) | (Ok(_), Err(e), _) | (Ok(_), Ok(()), Err(e)) => Err(e),
+            (Ok(v), Ok(()), Ok(())) => Ok(v),
         }
     }
 
