@@ -36,8 +36,6 @@ pub enum SquashError {
         what: String,
         range: Vec<String>,
     },
-    /// `--concat` needs every down file.
-    NoDown { file: FileRef },
     /// Some, not all, of the replaced versions are applied.
     Partial {
         squash: i64,
@@ -114,13 +112,6 @@ impl SquashError {
                 cmd.extend(["-m".into(), "\"…\"".into(), "--concat".into()]);
                 p("keep the scripts as they are (concatenated, still proven): ").cmd(&cmd)
             }),
-            SquashError::NoDown { file } => d(
-                "squash_no_down",
-                p("").file(file.clone()).t(
-                    " has no down file: --concat builds the squash's down script from every down file\nnothing was written",
-                ),
-            )
-            .hint(p("write the down file, or squash without --concat (the down script is generated)")),
             SquashError::Partial {
                 squash,
                 applied,

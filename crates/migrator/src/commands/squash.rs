@@ -90,8 +90,7 @@ fn select<'a>(
     Ok((&local[..start], &local[start..=end]))
 }
 
-/// Refuses what cannot be squashed: a no-transaction migration; by default a data statement;
-/// with `--concat` a missing down file.
+/// Refuses what cannot be squashed: a no-transaction migration; by default a data statement.
 fn check_range(
     settings: &Settings,
     range: &[LocalMigration],
@@ -104,12 +103,9 @@ fn check_range(
             });
         }
         if args.concat {
-            if m.down_sql.is_none() {
-                return Err(SquashError::NoDown {
-                    file: settings.file_ref(&m.up_path),
-                });
-            }
-        } else if let Some((line, column, what)) = sqlcheck::data_statement(&m.up_sql) {
+            continue;
+        }
+        if let Some((line, column, what)) = sqlcheck::data_statement(&m.up_sql) {
             return Err(SquashError::DataStatement {
                 file: settings.file_ref(&m.up_path).at(line, column),
                 what,
@@ -174,17 +170,28 @@ async fn build(
                     .map(|m| quoted(&file_name(&m.up_path), &m.up_sql))
                     .collect::<Vec<_>>()
                     .join("\n");
-                let down: String = range
-                    .iter()
-                    .rev()
-                    .filter_map(|m| {
-                        Some(quoted(
-                            &file_name(m.down_path.as_ref()?),
-                            m.down_sql.as_ref()?,
-                        ))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n");
+                // The downs concatenated in reverse; when a replaced migration has none, the
+                // way back is generated instead (the schema difference, as makemigrations
+                // writes a down), and proven the same.
+                let down = if range.iter().all(|m| m.down_sql.is_some()) {
+                    range
+                        .iter()
+                        .rev()
+                        .filter_map(|m| {
+                            Some(quoted(
+                                &file_name(m.down_path.as_ref()?),
+                                m.down_sql.as_ref()?,
+                            ))
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                } else {
+                    let plan = diff(&state_a, &state_b, &Renames::default())?;
+                    format!(
+                        "-- generated: not every replaced migration has a down file\n{}",
+                        plan.down_sql()
+                    )
+                };
                 (up, down, Vec::new())
             } else {
                 let plan = diff(&state_a, &state_b, &Renames::default())?;

@@ -267,6 +267,53 @@ async fn data_statements_need_concat_which_keeps_them() {
     assert!(left, "the concatenated downs ran in reverse");
 }
 
+/// Up-only histories (sqlx's default): `--concat` generates the way back, proven the same.
+#[tokio::test]
+async fn concat_without_down_files_generates_the_down_script() {
+    let p = Project::new().await;
+    p.add(
+        1,
+        "kinds",
+        "CREATE TABLE kinds (id int PRIMARY KEY, name text);",
+        None,
+    );
+    p.add(2, "seed", "INSERT INTO kinds VALUES (1, 'a');", None);
+    p.add(
+        3,
+        "tags",
+        "CREATE TABLE tags (kind int REFERENCES kinds);",
+        None,
+    );
+    p.migrator().arg("migrate").run().ok();
+    p.migrator()
+        .args(["squash", "3", "-m", "base", "--concat"])
+        .run()
+        .ok();
+    assert_eq!(p.files(), ["3_base.down.sql", "3_base.up.sql"]);
+    let down = String::from_utf8_lossy(&read(&p, "3_base.down.sql")).into_owned();
+    assert!(
+        down.contains("-- generated: not every replaced migration has a down file"),
+        "{down}"
+    );
+    assert!(down.contains("DROP TABLE public.tags"), "{down}");
+    p.migrator()
+        .arg("migrate")
+        .run()
+        .ok()
+        .stderr_has("replaced 3 rows");
+    p.migrator().args(["downgrade", "base"]).run().ok();
+    let mut c = p.conn().await;
+    let gone: bool = scalar(
+        &mut c,
+        "SELECT to_regclass('kinds') IS NULL AND to_regclass('tags') IS NULL",
+    )
+    .await;
+    assert!(gone, "the generated down reverted the squash");
+    p.migrator().arg("migrate").run().ok();
+    let seeded: i64 = scalar(&mut c, "SELECT count(*) FROM kinds").await;
+    assert_eq!(seeded, 1, "the concatenated up keeps the data statement");
+}
+
 #[tokio::test]
 async fn a_squash_from_a_later_version_keeps_what_comes_before() {
     let p = Project::new().await;
