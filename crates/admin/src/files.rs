@@ -366,6 +366,9 @@ fn permission_advice(dir: &Path, shown: &str, e: &std::io::Error) -> (String, St
 /// How admin shows the migrator's file references and commands.
 pub struct HostNames {
     pub files: Option<HostFiles>,
+    /// The database picked by name (`--database`, `ADMIN_DATABASE`, `--all-databases`):
+    /// commands then name it, so that a hint runs on the same database.
+    pub database: Option<String>,
 }
 
 impl Names for HostNames {
@@ -384,7 +387,11 @@ impl Names for HostNames {
     }
 
     fn command(&self, args: &[String]) -> String {
-        let mut out = vec!["admin".to_string(), "db".to_string()];
+        let mut out = vec!["admin".to_string()];
+        if let Some(name) = &self.database {
+            out.extend(["--database".to_string(), shell_word(name)]);
+        }
+        out.push("db".to_string());
         out.extend(args.iter().map(|a| shell_word(a)));
         out.join(" ")
     }
@@ -424,6 +431,7 @@ mod tests {
                 schema_shown: "schema.sql".into(),
                 schema_given_by: None,
             }),
+            database: None,
         };
         let f = FileRef::new(Base::Migration, "1_a.up.sql", "/app/migrations/1_a.up.sql").at(2, 5);
         assert_eq!(n.file(&f), "migrations/1_a.up.sql:2:5");
@@ -431,7 +439,19 @@ mod tests {
             n.command(&["stamp".into(), "<VERSION>".into()]),
             "admin db stamp <VERSION>"
         );
-        let image = HostNames { files: None };
+        let named = HostNames {
+            files: None,
+            database: Some("tenant_a".into()),
+        };
+        assert_eq!(
+            named.command(&["migrate".into()]),
+            "admin --database tenant_a db migrate",
+            "a hint runs on the database it is about"
+        );
+        let image = HostNames {
+            files: None,
+            database: None,
+        };
         assert_eq!(image.file(&f), "image:/app/migrations/1_a.up.sql:2:5");
     }
 }

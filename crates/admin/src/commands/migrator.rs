@@ -107,6 +107,10 @@ pub async fn run(
     };
     let printer = printer.clone().with_names(Arc::new(HostNames {
         files: host.clone(),
+        database: db
+            .name
+            .clone()
+            .filter(|_| settings.database.is_some() || settings.all_databases),
     }));
     // makemigrations and squash hold the host folder from the bundle to the written pair.
     let _lock = match (&host, &command) {

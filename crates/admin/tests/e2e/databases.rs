@@ -4,6 +4,7 @@
 //! command that writes files runs once for them.
 
 use super::{Stack, assert_no_canary, images};
+use testkit::{Transcript, snapshot_settings};
 
 const DATABASES: &str = "x-admin:
   service: api
@@ -108,7 +109,9 @@ fn several_databases_one_by_name_or_all_side_by_side() {
         ])
         .run()
         .ok();
+    let mut t = Transcript::default();
     let partial = s.admin().args(["--all-databases", "db", "migrate"]).run();
+    t.add("admin --all-databases db migrate", &partial);
     partial
         .code(3)
         .stderr_has("tenant_b  | error: cannot connect")
@@ -134,6 +137,7 @@ fn several_databases_one_by_name_or_all_side_by_side() {
         .admin()
         .args(["--database", "analytics", "db", "history"])
         .run();
+    t.add("admin --database analytics db history", &analytics);
     analytics.ok().stdout_has("events").stdout_has("applied");
     let main = s.admin().args(["db", "history"]).run();
     main.ok().stdout_has("users");
@@ -142,6 +146,7 @@ fn several_databases_one_by_name_or_all_side_by_side() {
         .admin()
         .args(["--database", "nope", "db", "current"])
         .run();
+    t.add("admin --database nope db current", &unknown);
     unknown
         .code(2)
         .stderr_has("there is no database `nope` in x-admin.databases (declared: main, analytics, tenant_a, tenant_b)")
@@ -176,6 +181,7 @@ fn several_databases_one_by_name_or_all_side_by_side() {
         .admin()
         .args(["--all-databases", "db", "makemigrations", "--check"])
         .run();
+    t.add("admin --all-databases db makemigrations --check", &check);
     check
         .code(1)
         .stderr_has("tenant_b  | same files as tenant_a: covered by its run")
@@ -241,4 +247,8 @@ fn several_databases_one_by_name_or_all_side_by_side() {
     assert_no_canary(&[
         &partial, &all, &analytics, &json, &check, &made, &env, &shell,
     ]);
+    let dir = s.dir.path().display().to_string();
+    snapshot_settings(&[(&dir, "[PROJECT]"), (&s.name, "[NAME]")]).bind(|| {
+        insta::assert_snapshot!("admin_databases", t.text());
+    });
 }
