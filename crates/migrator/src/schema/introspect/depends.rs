@@ -1,6 +1,8 @@
 //! `pg_depend` read into [`Schema::deps`] by identity, plus the view rules (`_RETURN`) that
 //! stand for views in it and the objects extensions own.
 
+use std::collections::HashMap;
+
 use sqlx::PgConnection;
 
 use super::{Ids, USER_NS, get, rows};
@@ -68,21 +70,30 @@ pub(super) async fn depends(
     ids: &mut Ids,
 ) -> Result<(), SchemaError> {
     rules(conn, s, ids).await?;
-    let sql = "SELECT d.classid::regclass::text, d.objid::int8, d.objsubid, \
-                      d.refclassid::regclass::text, d.refobjid::int8, d.refobjsubid \
+    // The catalogs by oid, read once: thousands of rows then carry numbers, not names.
+    let sql = "SELECT c.oid::int8, c.relname::text FROM pg_class c \
+                WHERE c.relnamespace = 'pg_catalog'::regnamespace AND c.relkind = 'r'"
+        .to_string();
+    let mut catalogs: HashMap<i64, String> = HashMap::new();
+    for r in rows(conn, "catalogs", sql).await? {
+        catalogs.insert(get(&r, 0, "catalogs")?, get(&r, 1, "catalogs")?);
+    }
+    let name = |oid: i64| catalogs.get(&oid).map_or("", String::as_str);
+    let sql = "SELECT d.classid::int8, d.objid::int8, d.objsubid, \
+                      d.refclassid::int8, d.refobjid::int8, d.refobjsubid \
                  FROM pg_depend d WHERE d.deptype IN ('n', 'a', 'i') AND d.objid >= 16384"
         .to_string();
     for r in rows(conn, "dependencies", sql).await? {
         let w = "dependencies";
-        let class: String = get(&r, 0, w)?;
-        let Some(from) = ids.resolve(&class, get(&r, 1, w)?, get(&r, 2, w)?) else {
+        let class = name(get(&r, 0, w)?);
+        let Some(from) = ids.resolve(class, get(&r, 1, w)?, get(&r, 2, w)?) else {
             continue;
         };
         if matches!(from, Obj::Extension(_)) {
             continue;
         }
-        let refclass: String = get(&r, 3, w)?;
-        let Some(to) = ids.resolve(&refclass, get(&r, 4, w)?, get(&r, 5, w)?) else {
+        let refclass = name(get(&r, 3, w)?);
+        let Some(to) = ids.resolve(refclass, get(&r, 4, w)?, get(&r, 5, w)?) else {
             continue;
         };
         if from != to {
