@@ -92,6 +92,14 @@ struct Ids {
 }
 
 impl Ids {
+    /// Whether an extension owns the object (the rows of extension objects are skipped here
+    /// rather than by an anti-join in every query: the members are read once).
+    fn is_ext_member(&self, catalog: &str, oid: i64) -> bool {
+        self.ext_members
+            .get(catalog)
+            .is_some_and(|m| m.contains_key(&oid))
+    }
+
     fn add_ext_member(&mut self, catalog: String, oid: i64, extension: String) {
         self.ext_members
             .entry(catalog)

@@ -153,16 +153,18 @@ pub(super) async fn types(
                 (SELECT st.typcollation FROM pg_type st WHERE st.oid = rg.rngsubtype) \
            LEFT JOIN pg_namespace rcn ON rcn.oid = rco.collnamespace \
            LEFT JOIN pg_type mt ON mt.oid = rg.rngmultitypid LEFT JOIN pg_namespace mn ON mn.oid = mt.typnamespace \
-          WHERE {USER_NS} AND {} AND (t.typtype IN ('e', 'd', 'r') \
+          WHERE {USER_NS} AND (t.typtype IN ('e', 'd', 'r') \
                 OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c')))",
         acl(
             "coalesce(t.typacl, acldefault('T', t.typowner))",
             "t.typowner"
         ),
-        not_ext("pg_type", "t.oid")
     );
     for r in rows(conn, "types", sql).await? {
         let w = "types";
+        if ids.is_ext_member("pg_type", get(&r, 0, w)?) {
+            continue;
+        }
         let q = QName::new(&get::<String>(&r, 1, w)?, &get::<String>(&r, 2, w)?);
         let kind: String = get(&r, 3, w)?;
         let obj = Obj::Type(q.clone());

@@ -4,7 +4,7 @@
 
 use sqlx::PgConnection;
 
-use super::{CATALOGS, Ids, USER_NS, get, not_ext, rows};
+use super::{CATALOGS, Ids, USER_NS, get, rows};
 use crate::schema::SchemaError;
 use crate::schema::model::*;
 
@@ -13,16 +13,14 @@ pub(super) async fn opaque(
     s: &mut Schema,
     ids: &mut Ids,
 ) -> Result<(), SchemaError> {
-    let user = |class: &str, alias: &str, ns_col: &str| {
-        format!(
-            "JOIN pg_namespace n ON n.oid = {alias}.{ns_col} WHERE {USER_NS} AND {}",
-            not_ext(class, &format!("{alias}.oid"))
-        )
+    // Extension members are skipped below (read once, not anti-joined in every part).
+    let user = |alias: &str, ns_col: &str| {
+        format!("JOIN pg_namespace n ON n.oid = {alias}.{ns_col} WHERE {USER_NS}")
     };
     let sql = format!(
         "SELECT 'pg_event_trigger', e.oid::int8, 'event trigger ' || e.evtname, \
                 concat_ws(' ', e.evtevent, e.evtfoid::regproc::text, array_to_string(e.evttags, ','), e.evtenabled) \
-           FROM pg_event_trigger e WHERE {evt} \
+           FROM pg_event_trigger e \
          UNION ALL SELECT 'pg_operator', o.oid::int8, 'operator ' || o.oid::regoperator::text, \
                 concat_ws(' ', o.oprcode::regproc::text, o.oprcom::regoper::text, o.oprnegate::regoper::text, \
                           o.oprrest::regproc::text, o.oprjoin::regproc::text, o.oprcanmerge, o.oprcanhash) \
@@ -35,14 +33,14 @@ pub(super) async fn opaque(
          UNION ALL SELECT 'pg_cast', c.oid::int8, \
                 'cast (' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')', \
                 concat_ws(' ', c.castfunc::regprocedure::text, c.castcontext, c.castmethod) \
-           FROM pg_cast c WHERE c.oid >= 16384 AND {cast} AND NOT EXISTS (SELECT 1 FROM pg_depend cd \
+           FROM pg_cast c WHERE c.oid >= 16384 AND NOT EXISTS (SELECT 1 FROM pg_depend cd \
                 WHERE cd.classid = 'pg_cast'::regclass AND cd.objid = c.oid AND cd.deptype = 'i') \
          UNION ALL SELECT 'pg_conversion', c.oid::int8, 'conversion ' || n.nspname || '.' || c.conname, \
                 concat_ws(' ', c.conforencoding, c.contoencoding, c.conproc::regproc::text, c.condefault) \
            FROM pg_conversion c {conv} \
          UNION ALL SELECT 'pg_language', l.oid::int8, 'language ' || l.lanname, \
                 concat_ws(' ', l.lanpltrusted, l.lanplcallfoid::regproc::text) FROM pg_language l \
-          WHERE l.oid >= 16384 AND l.lanname <> 'plpgsql' AND {lang} \
+          WHERE l.oid >= 16384 AND l.lanname <> 'plpgsql' \
          UNION ALL SELECT 'pg_ts_config', c.oid::int8, 'text search configuration ' || n.nspname || '.' || c.cfgname, \
                 c.cfgparser::text FROM pg_ts_config c {tsc} \
          UNION ALL SELECT 'pg_ts_dict', d.oid::int8, 'text search dictionary ' || n.nspname || '.' || d.dictname, \
@@ -58,40 +56,37 @@ pub(super) async fn opaque(
            FROM pg_publication p \
          UNION ALL SELECT 'pg_foreign_data_wrapper', w.oid::int8, 'foreign-data wrapper ' || w.fdwname, \
                 concat_ws(' ', w.fdwhandler, w.fdwvalidator, array_to_string(w.fdwoptions, ',')) \
-           FROM pg_foreign_data_wrapper w WHERE {fdw} \
+           FROM pg_foreign_data_wrapper w \
          UNION ALL SELECT 'pg_foreign_server', f.oid::int8, 'foreign server ' || f.srvname, \
                 concat_ws(' ', f.srvfdw, f.srvtype, f.srvversion, array_to_string(f.srvoptions, ',')) \
-           FROM pg_foreign_server f WHERE {srv} \
+           FROM pg_foreign_server f \
          UNION ALL SELECT 'pg_user_mapping', u.umid::int8, 'user mapping for ' || u.usename || ' on ' || u.srvname, \
                 md5(coalesce(array_to_string(u.umoptions, ','), '')) FROM pg_user_mappings u \
          UNION ALL SELECT 'pg_transform', t.oid::int8, 'transform for ' || format_type(t.trftype, NULL), \
                 concat_ws(' ', t.trflang, t.trffromsql, t.trftosql) FROM pg_transform t WHERE t.oid >= 16384 \
          UNION ALL SELECT 'pg_am', a.oid::int8, 'access method ' || a.amname, \
-                concat_ws(' ', a.amhandler, a.amtype) FROM pg_am a WHERE a.oid >= 16384 AND {am} \
+                concat_ws(' ', a.amhandler, a.amtype) FROM pg_am a WHERE a.oid >= 16384 \
          UNION ALL SELECT 'pg_class', c.oid::int8, 'foreign table ' || n.nspname || '.' || c.relname, \
                 concat_ws(' ', ft.ftserver, array_to_string(ft.ftoptions, ','), \
                           (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ',' ORDER BY a.attnum) \
                              FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)) \
            FROM pg_foreign_table ft JOIN pg_class c ON c.oid = ft.ftrelid {ft}",
-        evt = not_ext("pg_event_trigger", "e.oid"),
-        op = user("pg_operator", "o", "oprnamespace"),
-        opc = user("pg_opclass", "c", "opcnamespace"),
-        opf = user("pg_opfamily", "f", "opfnamespace"),
-        cast = not_ext("pg_cast", "c.oid"),
-        conv = user("pg_conversion", "c", "connamespace"),
-        lang = not_ext("pg_language", "l.oid"),
-        tsc = user("pg_ts_config", "c", "cfgnamespace"),
-        tsd = user("pg_ts_dict", "d", "dictnamespace"),
-        tsp = user("pg_ts_parser", "p", "prsnamespace"),
-        tst = user("pg_ts_template", "t", "tmplnamespace"),
-        fdw = not_ext("pg_foreign_data_wrapper", "w.oid"),
-        srv = not_ext("pg_foreign_server", "f.oid"),
-        am = not_ext("pg_am", "a.oid"),
-        ft = user("pg_class", "c", "relnamespace"),
+        op = user("o", "oprnamespace"),
+        opc = user("c", "opcnamespace"),
+        opf = user("f", "opfnamespace"),
+        conv = user("c", "connamespace"),
+        tsc = user("c", "cfgnamespace"),
+        tsd = user("d", "dictnamespace"),
+        tsp = user("p", "prsnamespace"),
+        tst = user("t", "tmplnamespace"),
+        ft = user("c", "relnamespace"),
     );
     for r in rows(conn, "other objects", sql).await? {
         let w = "other objects";
         let class: String = get(&r, 0, w)?;
+        if ids.is_ext_member(&class, get(&r, 1, w)?) {
+            continue;
+        }
         let key: String = get(&r, 2, w)?;
         if let Some(c) = CATALOGS.iter().find(|c| **c == class) {
             ids.add(c, get(&r, 1, w)?, 0, Obj::Opaque(key.clone()));

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sqlx::PgConnection;
 
-use super::{Ids, USER_NS, acl, get, not_ext, remember, rows};
+use super::{Ids, USER_NS, acl, get, remember, rows};
 use crate::schema::SchemaError;
 use crate::schema::model::*;
 
@@ -52,18 +52,20 @@ pub(super) async fn relations(
            LEFT JOIN pg_am am ON am.oid = c.relam \
            LEFT JOIN pg_inherits pi ON pi.inhrelid = c.oid AND c.relispartition \
            LEFT JOIN pg_class pc ON pc.oid = pi.inhparent LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace \
-          WHERE c.relkind IN ('r', 'p', 'v', 'm', 'c', 'f') AND {USER_NS} AND {} \
+          WHERE c.relkind IN ('r', 'p', 'v', 'm', 'c', 'f') AND {USER_NS} \
             AND c.relname <> '_sqlx_migrations'",
         acl(
             "coalesce(c.relacl, acldefault('r', c.relowner))",
             "c.relowner"
         ),
-        not_ext("pg_class", "c.oid")
     );
     let mut rels = Rels::new();
     for r in rows(conn, "tables and views", sql).await? {
         let w = "tables";
         let oid: i64 = get(&r, 0, w)?;
+        if ids.is_ext_member("pg_class", oid) {
+            continue;
+        }
         let q = QName::new(&get::<String>(&r, 1, w)?, &get::<String>(&r, 2, w)?);
         let kind: String = get(&r, 3, w)?;
         let comment: Option<String> = get(&r, 6, w)?;
