@@ -69,7 +69,7 @@ impl Check {
             ),
             Check::FromEmpty => "from empty".into(),
             Check::Cut { k, m } => format!("cut {k} -> {m}"),
-            Check::Drift => "migrate, drift, pull, graph".into(),
+            Check::Drift => "migrate, drift, pull, graph, baseline".into(),
             Check::Squash => match super::squash::range(h) {
                 Ok(to) => format!("squash 1..{to}"),
                 Err(_) => "squash".into(),

@@ -1,8 +1,9 @@
 //! The lifecycle commands on every real history: the exported folder is migrated by the real
 //! `migrator migrate` into a new database, then `drift` must find nothing (no false drift: the
 //! state the migrations build on a shadow equals what `migrate` built), `pull` must write a
-//! schema.sql that passes its own proof, and `graph` must draw the same diagram from the
-//! database and from the pulled file, with every table of the database in it.
+//! schema.sql that passes its own proof, `graph` must draw the same diagram from the
+//! database and from the pulled file, with every table of the database in it, and `baseline`
+//! must adopt the database as another tool would leave it (no `_sqlx_migrations`).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -61,10 +62,19 @@ pub(super) async fn migrator(
     url: &str,
     args: &[&str],
 ) -> Result<(i32, String, String), String> {
+    migrator_on(&dir.join("migrations"), url, args).await
+}
+
+/// The migrator binary on migrations folder `folder` against `url`.
+async fn migrator_on(
+    folder: &Path,
+    url: &str,
+    args: &[&str],
+) -> Result<(i32, String, String), String> {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_migrator"))
         .args(args)
         .env("DATABASE_URL", url)
-        .env("MIGRATIONS_DIR", dir.join("migrations"))
+        .env("MIGRATIONS_DIR", folder)
         .env_remove("SHADOW_DATABASE_URL")
         .env_remove("SCHEMA_FILE")
         .env("NO_COLOR", "1")
@@ -113,12 +123,71 @@ async fn steps(dir: &Path, url: &str) -> Outcome {
         }
         c => return fail(format!("pull exit {c}: {}", first(&err)), err),
     }
-    match graph(dir, url, &pulled).await {
-        Ok(tables) => Outcome::Pass(format!(
-            "no drift after migrate; pull proven; graph: {tables} tables, the same from the database and the pulled file"
+    let tables = match graph(dir, url, &pulled).await {
+        Ok(tables) => tables,
+        Err((reason, detail)) => return fail(reason, detail),
+    };
+    match baseline(dir, url, &pulled).await {
+        Ok(statements) => Outcome::Pass(format!(
+            "no drift after migrate; pull proven; graph: {tables} tables, the same from the database and the pulled file; baseline adopted it ({statements} statements), no drift"
         )),
         Err((reason, detail)) => fail(reason, detail),
     }
+}
+
+/// The database as another tool would leave it (no `_sqlx_migrations`), adopted by `baseline`
+/// into an empty folder: one pair, recorded as applied, no drift, and the pulled schema.sql is
+/// exactly what it builds. Returns the baseline's statement count.
+async fn baseline(dir: &Path, url: &str, pulled: &str) -> Result<usize, (String, String)> {
+    let mut c = pg::connect(url).await;
+    sqlx::raw_sql("DROP TABLE _sqlx_migrations")
+        .execute(&mut c)
+        .await
+        .map_err(|e| (format!("dropping _sqlx_migrations: {e}"), String::new()))?;
+    let folder = dir.join("adopted");
+    let run = async |args: &[&str]| {
+        let (code, out, err) = migrator_on(&folder, url, args)
+            .await
+            .map_err(|e| (e, String::new()))?;
+        if code != 0 {
+            return Err((
+                format!("{} exit {code}: {}", args.join(" "), first(&err)),
+                format!("{out}\n{err}"),
+            ));
+        }
+        Ok((out, err))
+    };
+    let (_, err) = run(&["baseline", "-m", "adopt"]).await?;
+    let files = std::fs::read_dir(&folder)
+        .map(|d| d.filter_map(Result::ok).count())
+        .unwrap_or(0);
+    if files != 2 {
+        return Err((format!("baseline wrote {files} files, not one pair"), err));
+    }
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&mut c)
+        .await
+        .unwrap_or(-1);
+    if rows != 1 {
+        return Err((format!("baseline recorded {rows} rows, not 1"), err));
+    }
+    run(&["drift"]).await?;
+    let (_, check) = run(&["makemigrations", "--check", "--schema", pulled]).await?;
+    if !check.contains("No changes detected") {
+        return Err((
+            "the pulled schema.sql differs from the baseline".into(),
+            check,
+        ));
+    }
+    let statements = err
+        .lines()
+        .find_map(|l| {
+            l.split_once(": ")
+                .filter(|(head, _)| head.starts_with("Baseline "))
+                .and_then(|(_, rest)| rest.split_whitespace().next()?.parse().ok())
+        })
+        .unwrap_or(0);
+    Ok(statements)
 }
 
 /// `graph` of the live database and of the pulled file: the same Mermaid text, both SVGs

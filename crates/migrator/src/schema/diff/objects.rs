@@ -541,6 +541,9 @@ pub(crate) fn default_privileges(ops: &mut Ops, cur: &Schema, des: &Schema) {
             Some(down.join("\n")),
         )
         .needs(created.iter().cloned())
-        .needs(k.schema.iter().map(|s| Obj::Schema(s.clone())));
+        .needs(k.schema.iter().map(|s| Obj::Schema(s.clone())))
+        // Revoked while its schema still exists (a dropped schema takes them along, but
+        // REVOKE … IN SCHEMA after the DROP fails).
+        .precedes_drop(k.schema.iter().map(|s| Obj::Schema(s.clone())));
     }
 }
