@@ -262,6 +262,18 @@ impl HostFiles {
         pair::lock(&self.dir, true).map_err(|e| self.write_error(e.source))
     }
 
+    /// The staging directory that reserves `version` in the folder.
+    fn reserve(&self, version: i64) -> Result<std::path::PathBuf, FilesError> {
+        pair::reserve(&self.dir, version)
+            .map_err(|e| self.write_error(e.source))?
+            .ok_or_else(|| {
+                self.write_error(std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    format!("version {version} is being written by another run"),
+                ))
+            })
+    }
+
     /// Writes a generated pair into the folder (locked by [`HostFiles::lock_for_writing`]):
     /// whole or not at all, never over a file, as the calling user. Returns the two paths as
     /// shown.
@@ -272,14 +284,7 @@ impl HostFiles {
         down: &NewFile,
     ) -> Result<(String, String), FilesError> {
         let fail = |source: std::io::Error| self.write_error(source);
-        let staging = pair::reserve(&self.dir, version)
-            .map_err(|e| fail(e.source))?
-            .ok_or_else(|| {
-                fail(std::io::Error::new(
-                    std::io::ErrorKind::AlreadyExists,
-                    format!("version {version} is being written by another run"),
-                ))
-            })?;
+        let staging = self.reserve(version)?;
         pair::write_staged(
             &self.dir,
             &staging,
@@ -311,14 +316,7 @@ impl HostFiles {
                 format!("{gone} is gone (the folder changed while the squash was being made)"),
             )));
         }
-        let staging = pair::reserve(&self.dir, version)
-            .map_err(|e| fail(e.source))?
-            .ok_or_else(|| {
-                fail(std::io::Error::new(
-                    std::io::ErrorKind::AlreadyExists,
-                    format!("version {version} is being written by another run"),
-                ))
-            })?;
+        let staging = self.reserve(version)?;
         pair::replace_staged(
             &self.dir,
             &staging,
