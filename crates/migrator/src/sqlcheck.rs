@@ -107,12 +107,7 @@ fn check_statements(sql: &str, statements: &[&str], kind: Kind) -> Option<Proble
         let Ok(parsed) = pg_query::parse(text, pg_query::ParserOptions::default()) else {
             continue;
         };
-        let node = parsed
-            .protobuf
-            .stmts
-            .first()
-            .and_then(|raw| raw.stmt.as_ref())
-            .and_then(|n| n.node.as_ref());
+        let node = first_node(&parsed);
         let found = match node {
             Some(NodeEnum::CopyStmt(c)) => copy_problem(c),
             Some(NodeEnum::TransactionStmt(t)) if kind != Kind::Schema => {
@@ -149,6 +144,16 @@ fn check_statements(sql: &str, statements: &[&str], kind: Kind) -> Option<Proble
     None
 }
 
+/// The node of a parsed single statement.
+fn first_node(parsed: &pg_query::ParseResult) -> Option<&NodeEnum> {
+    parsed
+        .protobuf
+        .stmts
+        .first()
+        .and_then(|raw| raw.stmt.as_ref())
+        .and_then(|n| n.node.as_ref())
+}
+
 /// The first statement of a migration that is not schema DDL (data: INSERT, UPDATE, DELETE,
 /// MERGE, COPY, TRUNCATE, SELECT, DO, CALL…), as (line, column, what it is): the schema
 /// difference `squash` generates would lose it. A script the parser cannot read counts as one
@@ -169,12 +174,7 @@ pub fn data_statement(sql: &str) -> Option<(usize, usize, String)> {
                 "a statement the SQL parser cannot read".into(),
             ));
         };
-        let node = parsed
-            .protobuf
-            .stmts
-            .first()
-            .and_then(|raw| raw.stmt.as_ref())
-            .and_then(|n| n.node.as_ref());
+        let node = first_node(&parsed);
         let what = match node {
             Some(NodeEnum::InsertStmt(_)) => "INSERT",
             Some(NodeEnum::UpdateStmt(_)) => "UPDATE",
