@@ -3,31 +3,71 @@
 
 use std::collections::HashMap;
 
-use sqlx::PgConnection;
-
-use super::{Ids, USER_NS, get, rows};
+use super::{Ids, Query, Reads, USER_NS, get};
 use crate::schema::SchemaError;
 use crate::schema::model::*;
 
-/// Objects owned by an extension: a user object that uses one depends on the extension.
-pub(super) async fn extension_members(
-    conn: &mut PgConnection,
-    ids: &mut Ids,
-) -> Result<(), SchemaError> {
-    let sql = "SELECT d.classid::regclass::text, d.objid::int8, e.extname::text \
+const EXTENSION_MEMBERS: &str = "extension members";
+const EXTENSION_ARRAY_TYPES: &str = "extension array types";
+const RULES: &str = "rules";
+const CATALOGS: &str = "catalogs";
+const DEPENDENCIES: &str = "dependencies";
+
+/// The catalog reads of this module (sent together, see [`super::fetch`]).
+pub(super) fn queries() -> Vec<Query> {
+    vec![
+        (EXTENSION_MEMBERS, extension_members_sql()),
+        (EXTENSION_ARRAY_TYPES, extension_array_types_sql()),
+        (RULES, rules_sql()),
+        (CATALOGS, catalogs_sql()),
+        (DEPENDENCIES, dependencies_sql()),
+    ]
+}
+
+fn extension_members_sql() -> String {
+    "SELECT d.classid::regclass::text, d.objid::int8, e.extname::text \
                  FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid \
                 WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'"
-        .to_string();
-    for r in rows(conn, "extension members", sql).await? {
+        .to_string()
+}
+
+fn extension_array_types_sql() -> String {
+    "SELECT t.typarray::int8, e.extname::text FROM pg_type t \
+                 JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e' \
+                 JOIN pg_extension e ON e.oid = d.refobjid WHERE t.typarray <> 0"
+        .to_string()
+}
+
+fn rules_sql() -> String {
+    format!(
+        "SELECT r.oid::int8, r.ev_class::int8, r.rulename::text, n.nspname::text, c.relname::text, \
+                CASE WHEN r.rulename <> '_RETURN' THEN pg_get_ruledef(r.oid) END \
+           FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class \
+           JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS}"
+    )
+}
+
+fn catalogs_sql() -> String {
+    "SELECT c.oid::int8, c.relname::text FROM pg_class c \
+                WHERE c.relnamespace = 'pg_catalog'::regnamespace AND c.relkind = 'r'"
+        .to_string()
+}
+
+fn dependencies_sql() -> String {
+    "SELECT d.classid::int8, d.objid::int8, d.objsubid, \
+                      d.refclassid::int8, d.refobjid::int8, d.refobjsubid \
+                 FROM pg_depend d WHERE d.deptype IN ('n', 'a', 'i') AND d.objid >= 16384"
+        .to_string()
+}
+
+/// Objects owned by an extension: a user object that uses one depends on the extension.
+pub(super) fn extension_members(reads: &mut Reads, ids: &mut Ids) -> Result<(), SchemaError> {
+    for r in reads.take(EXTENSION_MEMBERS)? {
         let w = "extension members";
         ids.add_ext_member(get(&r, 0, w)?, get(&r, 1, w)?, get(&r, 2, w)?);
     }
     // Types of an extension's tables and arrays of its types are its own too.
-    let sql = "SELECT t.typarray::int8, e.extname::text FROM pg_type t \
-                 JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e' \
-                 JOIN pg_extension e ON e.oid = d.refobjid WHERE t.typarray <> 0"
-        .to_string();
-    for r in rows(conn, "extension array types", sql).await? {
+    for r in reads.take(EXTENSION_ARRAY_TYPES)? {
         let w = "extension array types";
         ids.add_ext_member("pg_type".into(), get(&r, 0, w)?, get(&r, 1, w)?);
     }
@@ -35,14 +75,8 @@ pub(super) async fn extension_members(
 }
 
 /// Rules: a view's `_RETURN` rule stands for the view; any other rule is a fingerprint.
-async fn rules(conn: &mut PgConnection, s: &mut Schema, ids: &mut Ids) -> Result<(), SchemaError> {
-    let sql = format!(
-        "SELECT r.oid::int8, r.ev_class::int8, r.rulename::text, n.nspname::text, c.relname::text, \
-                CASE WHEN r.rulename <> '_RETURN' THEN pg_get_ruledef(r.oid) END \
-           FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class \
-           JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS}"
-    );
-    for r in rows(conn, "rules", sql).await? {
+fn rules(reads: &mut Reads, s: &mut Schema, ids: &mut Ids) -> Result<(), SchemaError> {
+    for r in reads.take(RULES)? {
         let w = "rules";
         let oid: i64 = get(&r, 0, w)?;
         match get::<Option<String>>(&r, 5, w)? {
@@ -64,26 +98,15 @@ async fn rules(conn: &mut PgConnection, s: &mut Schema, ids: &mut Ids) -> Result
 
 /// Every dependency between two managed objects (normal, automatic and internal ones; an
 /// object never depends on itself).
-pub(super) async fn depends(
-    conn: &mut PgConnection,
-    s: &mut Schema,
-    ids: &mut Ids,
-) -> Result<(), SchemaError> {
-    rules(conn, s, ids).await?;
+pub(super) fn depends(reads: &mut Reads, s: &mut Schema, ids: &mut Ids) -> Result<(), SchemaError> {
+    rules(reads, s, ids)?;
     // The catalogs by oid, read once: thousands of rows then carry numbers, not names.
-    let sql = "SELECT c.oid::int8, c.relname::text FROM pg_class c \
-                WHERE c.relnamespace = 'pg_catalog'::regnamespace AND c.relkind = 'r'"
-        .to_string();
     let mut catalogs: HashMap<i64, String> = HashMap::new();
-    for r in rows(conn, "catalogs", sql).await? {
+    for r in reads.take(CATALOGS)? {
         catalogs.insert(get(&r, 0, "catalogs")?, get(&r, 1, "catalogs")?);
     }
     let name = |oid: i64| catalogs.get(&oid).map_or("", String::as_str);
-    let sql = "SELECT d.classid::int8, d.objid::int8, d.objsubid, \
-                      d.refclassid::int8, d.refobjid::int8, d.refobjsubid \
-                 FROM pg_depend d WHERE d.deptype IN ('n', 'a', 'i') AND d.objid >= 16384"
-        .to_string();
-    for r in rows(conn, "dependencies", sql).await? {
+    for r in reads.take(DEPENDENCIES)? {
         let w = "dependencies";
         let class = name(get(&r, 0, w)?);
         let Some(from) = ids.resolve(class, get(&r, 1, w)?, get(&r, 2, w)?) else {

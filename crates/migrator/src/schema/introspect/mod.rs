@@ -1,5 +1,6 @@
 //! Reads a database's schema through pg_catalog into [`Schema`] with a fixed number of queries
-//! (one per object kind, never one per table). System schemas, extension-owned objects and
+//! (one per object kind, never one per table), sent together in one round trip (see [`fetch`]).
+//! System schemas, extension-owned objects and
 //! `_sqlx_migrations` are left out. Every object's oid is remembered so that `pg_depend` can be
 //! read into [`Schema::deps`] by identity; objects the diff engine does not generate SQL for are
 //! kept as fingerprints in [`Schema::opaque`] (refused only when they differ).
@@ -13,10 +14,13 @@ mod depends;
 mod objects;
 mod opaque;
 mod relations;
+mod text;
 
 use std::collections::{BTreeSet, HashMap};
 
-use sqlx::{PgConnection, Row};
+use futures_util::StreamExt;
+use sqlx::postgres::PgRow;
+use sqlx::{Either, PgConnection, Row, ValueRef};
 
 use super::SchemaError;
 use super::model::*;
@@ -30,6 +34,16 @@ fn not_ext(class: &str, oid: &str) -> String {
     format!(
         "NOT EXISTS (SELECT 1 FROM pg_depend xd WHERE xd.classid = '{class}'::regclass \
          AND xd.objid = {oid} AND xd.deptype = 'e')"
+    )
+}
+
+/// `LEFT JOIN pg_description ALIAS` on the comment of object `oid` (sub-object `sub`) of
+/// `catalog`: what `obj_description` / `col_description` return, as a join instead of a SQL
+/// function called once per row.
+fn described(alias: &str, oid: &str, catalog: &str, sub: &str) -> String {
+    format!(
+        "LEFT JOIN pg_description {alias} ON {alias}.objoid = {oid} \
+         AND {alias}.classoid = '{catalog}'::regclass AND {alias}.objsubid = {sub}"
     )
 }
 
@@ -58,28 +72,88 @@ pub fn default_grants(obj: &Obj) -> BTreeSet<Grant> {
     }
 }
 
-async fn rows(
-    conn: &mut PgConnection,
-    what: &str,
-    sql: String,
-) -> Result<Vec<sqlx::postgres::PgRow>, SchemaError> {
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .fetch_all(conn)
-        .await
-        .map_err(|e| SchemaError::Introspect {
+/// One catalog read: a name (for errors) and its SQL.
+type Query = (&'static str, String);
+
+/// The results of [`fetch`], taken by name by the readers; a read registered but never taken
+/// (or taken twice) is an error, so the list and its readers cannot drift apart.
+struct Reads(HashMap<&'static str, Vec<PgRow>>);
+
+impl Reads {
+    fn take(&mut self, what: &'static str) -> Result<Vec<PgRow>, SchemaError> {
+        self.0.remove(what).ok_or_else(|| SchemaError::Introspect {
             what: what.to_string(),
-            message: crate::db::describe(&e),
+            message: "internal error: this catalog read was not sent, or was used twice".into(),
         })
+    }
+
+    fn finish(self) -> Result<(), SchemaError> {
+        match self.0.keys().next() {
+            None => Ok(()),
+            Some(what) => Err(SchemaError::Introspect {
+                what: what.to_string(),
+                message: "internal error: this catalog read was sent but never used".into(),
+            }),
+        }
+    }
 }
 
-fn get<'r, T>(row: &'r sqlx::postgres::PgRow, i: usize, what: &str) -> Result<T, SchemaError>
-where
-    T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
-{
-    row.try_get(i).map_err(|e| SchemaError::Introspect {
+/// Runs every query in one simple-protocol message: one round trip, each statement planned
+/// once (no prepared statements to parse, describe and cache on a connection that reads the
+/// catalog a few times at most). Rows come back in the text format ([`get`] decodes it). A
+/// failing statement is named by how many completed before it.
+async fn fetch(conn: &mut PgConnection, queries: &[Query]) -> Result<Reads, SchemaError> {
+    let sql = queries
+        .iter()
+        .map(|(_, q)| q.as_str())
+        .collect::<Vec<_>>()
+        .join(";\n");
+    let mut results = HashMap::new();
+    let mut current = Vec::new();
+    let mut stream = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).fetch_many(conn);
+    while let Some(item) = stream.next().await {
+        let what = queries.get(results.len()).map_or("catalog", |q| q.0);
+        match item {
+            Ok(Either::Right(row)) => current.push(row),
+            Ok(Either::Left(_)) => {
+                results.insert(what, std::mem::take(&mut current));
+            }
+            Err(e) => {
+                return Err(SchemaError::Introspect {
+                    what: what.to_string(),
+                    message: crate::db::describe(&e),
+                });
+            }
+        }
+    }
+    if results.len() != queries.len() {
+        return Err(SchemaError::Introspect {
+            what: "catalog".into(),
+            message: format!(
+                "internal error: {} results for {} catalog queries",
+                results.len(),
+                queries.len()
+            ),
+        });
+    }
+    Ok(Reads(results))
+}
+
+/// Column `i` of a catalog row (text format), as `T`.
+fn get<T: text::Field>(row: &PgRow, i: usize, what: &str) -> Result<T, SchemaError> {
+    let err = |message: String| SchemaError::Introspect {
         what: what.to_string(),
-        message: crate::db::describe(&e),
-    })
+        message: format!("column {}: {message}", i + 1),
+    };
+    let raw = row
+        .try_get_raw(i)
+        .map_err(|e| err(crate::db::describe(&e)))?;
+    let value = if raw.is_null() {
+        None
+    } else {
+        Some(raw.as_str().map_err(|e| err(e.to_string()))?)
+    };
+    T::from_text(value).map_err(err)
 }
 
 /// Catalog objects by (catalog, oid, sub-id) → identity, filled while reading; resolves
@@ -163,42 +237,53 @@ const CATALOGS: &[&str] = &[
     "pg_default_acl",
 ];
 
-/// Reads the whole schema (a fixed number of queries). Names in definitions come out
-/// schema-qualified: the search_path is empty while reading (as pg_dump does) and restored
-/// afterwards.
+/// Reads the whole schema (a fixed number of queries, one round trip). Names in definitions
+/// come out schema-qualified: the search_path is empty while reading (as pg_dump does) and
+/// restored afterwards, by the first and last statements of the same message.
 pub async fn introspect(conn: &mut PgConnection) -> Result<Schema, SchemaError> {
-    rows(
-        conn,
+    let mut queries: Vec<Query> = vec![(
         "search_path",
         "SELECT set_config('search_path', '', false)".into(),
-    )
-    .await?;
-    let schema = read(conn).await?;
-    rows(conn, "search_path", "SELECT set_config('search_path', reset_val, false) FROM pg_settings WHERE name = 'search_path'".into()).await?;
+    )];
+    queries.extend(depends::queries());
+    queries.extend(objects::queries());
+    queries.extend(relations::queries());
+    queries.extend(opaque::queries());
+    queries.push((
+        "search_path reset",
+        "SELECT set_config('search_path', reset_val, false) FROM pg_settings \
+          WHERE name = 'search_path'"
+            .into(),
+    ));
+    let mut reads = fetch(conn, &queries).await?;
+    reads.take("search_path")?;
+    reads.take("search_path reset")?;
+    let schema = read(&mut reads)?;
+    reads.finish()?;
     Ok(schema)
 }
 
-async fn read(conn: &mut PgConnection) -> Result<Schema, SchemaError> {
+fn read(reads: &mut Reads) -> Result<Schema, SchemaError> {
     let mut s = Schema::default();
     let mut ids = Ids::default();
-    depends::extension_members(conn, &mut ids).await?;
-    objects::schemas(conn, &mut s, &mut ids).await?;
-    objects::extensions(conn, &mut s, &mut ids).await?;
-    objects::collations(conn, &mut s, &mut ids).await?;
-    objects::types(conn, &mut s, &mut ids).await?;
-    objects::domain_constraints(conn, &mut s, &mut ids).await?;
-    let rels = relations::relations(conn, &mut s, &mut ids).await?;
-    relations::columns(conn, &mut s, &mut ids, &rels).await?;
-    relations::constraints(conn, &mut s, &mut ids, &rels).await?;
-    relations::indexes(conn, &mut s, &mut ids, &rels).await?;
-    relations::triggers(conn, &mut s, &mut ids, &rels).await?;
-    relations::policies(conn, &mut s, &mut ids, &rels).await?;
-    objects::sequences(conn, &mut s, &mut ids).await?;
-    objects::functions(conn, &mut s, &mut ids).await?;
-    objects::statistics(conn, &mut s, &mut ids).await?;
-    objects::default_privileges(conn, &mut s).await?;
-    opaque::opaque(conn, &mut s, &mut ids).await?;
-    depends::depends(conn, &mut s, &mut ids).await?;
+    depends::extension_members(reads, &mut ids)?;
+    objects::schemas(reads, &mut s, &mut ids)?;
+    objects::extensions(reads, &mut s, &mut ids)?;
+    objects::collations(reads, &mut s, &mut ids)?;
+    objects::types(reads, &mut s, &mut ids)?;
+    objects::domain_constraints(reads, &mut s, &mut ids)?;
+    let rels = relations::relations(reads, &mut s, &mut ids)?;
+    relations::columns(reads, &mut s, &mut ids, &rels)?;
+    relations::constraints(reads, &mut s, &mut ids, &rels)?;
+    relations::indexes(reads, &mut s, &mut ids, &rels)?;
+    relations::triggers(reads, &mut s, &mut ids, &rels)?;
+    relations::policies(reads, &mut s, &mut ids, &rels)?;
+    objects::sequences(reads, &mut s, &mut ids)?;
+    objects::functions(reads, &mut s, &mut ids)?;
+    objects::statistics(reads, &mut s, &mut ids)?;
+    objects::default_privileges(reads, &mut s)?;
+    opaque::opaque(reads, &mut s, &mut ids)?;
+    depends::depends(reads, &mut s, &mut ids)?;
     s.add_implicit_deps();
     Ok(s)
 }

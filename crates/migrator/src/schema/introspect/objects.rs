@@ -1,18 +1,37 @@
 //! Schemas, extensions, collations, types (enum, domain, composite, range), sequences,
 //! functions and aggregates, extended statistics.
 
-use sqlx::PgConnection;
-
-use super::{Ids, USER_NS, acl, get, not_ext, remember, rows};
+use super::{Ids, Query, Reads, USER_NS, acl, get, not_ext, remember};
 use crate::schema::SchemaError;
 use crate::schema::model::*;
 
-pub(super) async fn schemas(
-    conn: &mut PgConnection,
-    s: &mut Schema,
-    ids: &mut Ids,
-) -> Result<(), SchemaError> {
-    let sql = format!(
+const SCHEMAS: &str = "schemas";
+const EXTENSIONS: &str = "extensions";
+const COLLATIONS: &str = "collations";
+const TYPES: &str = "types";
+const DOMAIN_CONSTRAINTS: &str = "domain constraints";
+const SEQUENCES: &str = "sequences";
+const FUNCTIONS: &str = "functions";
+const STATISTICS: &str = "statistics";
+const DEFAULT_PRIVILEGES: &str = "default privileges";
+
+/// The catalog reads of this module (sent together, see [`super::fetch`]).
+pub(super) fn queries() -> Vec<Query> {
+    vec![
+        (SCHEMAS, schemas_sql()),
+        (EXTENSIONS, extensions_sql()),
+        (COLLATIONS, collations_sql()),
+        (TYPES, types_sql()),
+        (DOMAIN_CONSTRAINTS, domain_constraints_sql()),
+        (SEQUENCES, sequences_sql()),
+        (FUNCTIONS, functions_sql()),
+        (STATISTICS, statistics_sql()),
+        (DEFAULT_PRIVILEGES, default_privileges_sql()),
+    ]
+}
+
+fn schemas_sql() -> String {
+    format!(
         "SELECT n.oid::int8, n.nspname::text, obj_description(n.oid, 'pg_namespace'), {} \
            FROM pg_namespace n WHERE {USER_NS} AND {}",
         acl(
@@ -20,8 +39,143 @@ pub(super) async fn schemas(
             "n.nspowner"
         ),
         not_ext("pg_namespace", "n.oid")
-    );
-    for r in rows(conn, "schemas", sql).await? {
+    )
+}
+
+fn extensions_sql() -> String {
+    "SELECT e.oid::int8, e.extname::text, n.nspname::text, \
+                      obj_description(e.oid, 'pg_extension') FROM pg_extension e \
+               JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'"
+        .to_string()
+}
+
+fn collations_sql() -> String {
+    format!(
+        "SELECT c.oid::int8, n.nspname::text, c.collname::text, c.collprovider::text, \
+                c.collisdeterministic, to_jsonb(c) ->> 'collcollate', to_jsonb(c) ->> 'collctype', \
+                coalesce(to_jsonb(c) ->> 'colliculocale', to_jsonb(c) ->> 'colllocale'), \
+                to_jsonb(c) ->> 'collicurules', obj_description(c.oid, 'pg_collation') \
+           FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace \
+          WHERE {USER_NS} AND {}",
+        not_ext("pg_collation", "c.oid")
+    )
+}
+
+fn types_sql() -> String {
+    format!(
+        "SELECT t.oid::int8, n.nspname::text, t.typname::text, t.typtype::text, t.typarray::int8, \
+                ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), \
+                CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END, \
+                t.typdefault, t.typnotnull, \
+                CASE WHEN t.typcollation <> bt.typcollation OR (t.typtype <> 'd' AND t.typcollation <> 0) \
+                     THEN cn.nspname::text END, \
+                CASE WHEN t.typcollation <> bt.typcollation OR (t.typtype <> 'd' AND t.typcollation <> 0) \
+                     THEN co.collname::text END, \
+                format_type(rg.rngsubtype, NULL), \
+                CASE WHEN rg.rngsubopc IS NOT NULL AND NOT opc.opcdefault THEN opcn.nspname || '.' || opc.opcname END, \
+                rcn.nspname::text, rco.collname::text, \
+                nullif(rg.rngcanonical::regproc::text, '-'), nullif(rg.rngsubdiff::regproc::text, '-'), \
+                mn.nspname::text, mt.typname::text, rg.rngmultitypid::int8, \
+                obj_description(t.oid, 'pg_type'), {} \
+           FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+           LEFT JOIN pg_type bt ON bt.oid = t.typbasetype \
+           LEFT JOIN pg_collation co ON co.oid = t.typcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace \
+           LEFT JOIN pg_range rg ON rg.rngtypid = t.oid \
+           LEFT JOIN pg_opclass opc ON opc.oid = rg.rngsubopc LEFT JOIN pg_namespace opcn ON opcn.oid = opc.opcnamespace \
+           LEFT JOIN pg_collation rco ON rco.oid = rg.rngcollation AND rg.rngcollation <> \
+                (SELECT st.typcollation FROM pg_type st WHERE st.oid = rg.rngsubtype) \
+           LEFT JOIN pg_namespace rcn ON rcn.oid = rco.collnamespace \
+           LEFT JOIN pg_type mt ON mt.oid = rg.rngmultitypid LEFT JOIN pg_namespace mn ON mn.oid = mt.typnamespace \
+          WHERE {USER_NS} AND (t.typtype IN ('e', 'd', 'r') \
+                OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c')))",
+        acl(
+            "coalesce(t.typacl, acldefault('T', t.typowner))",
+            "t.typowner"
+        ),
+    )
+}
+
+fn domain_constraints_sql() -> String {
+    "SELECT con.oid::int8, n.nspname::text, t.typname::text, con.conname::text, \
+                      pg_get_constraintdef(con.oid), obj_description(con.oid, 'pg_constraint') \
+                 FROM pg_constraint con JOIN pg_type t ON t.oid = con.contypid \
+                 JOIN pg_namespace n ON n.oid = t.typnamespace \
+                WHERE con.contypid <> 0 AND con.contype = 'c'"
+        .to_string()
+}
+
+fn sequences_sql() -> String {
+    format!(
+        "SELECT n.nspname::text, c.relname::text, format_type(sq.seqtypid, NULL), sq.seqstart, \
+                sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle, \
+                tn.nspname::text, tc.relname::text, ta.attname::text, obj_description(c.oid, 'pg_class'), \
+                c.oid::int8, c.relpersistence = 'u', {} \
+           FROM pg_sequence sq JOIN pg_class c ON c.oid = sq.seqrelid \
+           JOIN pg_namespace n ON n.oid = c.relnamespace \
+           LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid \
+                AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0 \
+           LEFT JOIN pg_class tc ON tc.oid = d.refobjid LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace \
+           LEFT JOIN pg_attribute ta ON ta.attrelid = d.refobjid AND ta.attnum = d.refobjsubid \
+          WHERE {USER_NS} AND {} AND (d.deptype IS NULL OR d.deptype = 'a')",
+        acl(
+            "coalesce(c.relacl, acldefault('s', c.relowner))",
+            "c.relowner"
+        ),
+        not_ext("pg_class", "c.oid")
+    )
+}
+
+fn functions_sql() -> String {
+    format!(
+        "SELECT p.oid::int8, n.nspname::text, p.proname::text, pg_get_function_identity_arguments(p.oid), \
+                p.prokind::text, CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END, \
+                coalesce(pg_get_function_result(p.oid), ''), obj_description(p.oid, 'pg_proc'), \
+                pg_get_function_arguments(p.oid), {}, \
+                a.aggkind::text, a.aggtransfn::regproc::text, nullif(a.aggfinalfn::regproc::text, '-'), \
+                nullif(a.aggcombinefn::regproc::text, '-'), nullif(a.aggserialfn::regproc::text, '-'), \
+                nullif(a.aggdeserialfn::regproc::text, '-'), nullif(a.aggmtransfn::regproc::text, '-'), \
+                nullif(a.aggminvtransfn::regproc::text, '-'), nullif(a.aggmfinalfn::regproc::text, '-'), \
+                a.aggfinalextra, a.aggmfinalextra, a.aggfinalmodify::text, a.aggmfinalmodify::text, \
+                CASE WHEN a.aggsortop <> 0 THEN a.aggsortop::regoperator::text END, \
+                format_type(a.aggtranstype, NULL), a.aggtransspace, \
+                CASE WHEN a.aggmtranstype <> 0 THEN format_type(a.aggmtranstype, NULL) END, a.aggmtransspace, \
+                a.agginitval, a.aggminitval, p.proparallel::text, \
+                (SELECT d.refobjid::int8 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass \
+                  AND d.objid = p.oid AND d.refclassid = 'pg_type'::regclass AND d.deptype = 'i' LIMIT 1) \
+           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+           LEFT JOIN pg_aggregate a ON a.aggfnoid = p.oid \
+          WHERE {USER_NS} AND {}",
+        acl(
+            "coalesce(p.proacl, acldefault('f', p.proowner))",
+            "p.proowner"
+        ),
+        not_ext("pg_proc", "p.oid")
+    )
+}
+
+fn statistics_sql() -> String {
+    format!(
+        "SELECT st.oid::int8, n.nspname::text, st.stxname::text, pg_get_statisticsobjdef(st.oid), \
+                CASE WHEN coalesce(st.stxstattarget, -1) >= 0 THEN st.stxstattarget::int4 END, \
+                obj_description(st.oid, 'pg_statistic_ext') \
+           FROM pg_statistic_ext st JOIN pg_namespace n ON n.oid = st.stxnamespace \
+          WHERE {USER_NS} AND {}",
+        not_ext("pg_statistic_ext", "st.oid")
+    )
+}
+
+fn default_privileges_sql() -> String {
+    format!(
+        "SELECT CASE WHEN d.defaclrole = (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user) \
+                     THEN NULL ELSE pg_get_userbyid(d.defaclrole)::text END, \
+                n.nspname::text, d.defaclobjtype::text, {} \
+           FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace",
+        acl("d.defaclacl", "d.defaclrole")
+    )
+}
+
+pub(super) fn schemas(reads: &mut Reads, s: &mut Schema, ids: &mut Ids) -> Result<(), SchemaError> {
+    for r in reads.take(SCHEMAS)? {
         let name: String = get(&r, 1, "schemas")?;
         let obj = Obj::Schema(name.clone());
         ids.add("pg_namespace", get(&r, 0, "schemas")?, 0, obj.clone());
@@ -34,16 +188,12 @@ pub(super) async fn schemas(
     Ok(())
 }
 
-pub(super) async fn extensions(
-    conn: &mut PgConnection,
+pub(super) fn extensions(
+    reads: &mut Reads,
     s: &mut Schema,
     ids: &mut Ids,
 ) -> Result<(), SchemaError> {
-    let sql = "SELECT e.oid::int8, e.extname::text, n.nspname::text, \
-                      obj_description(e.oid, 'pg_extension') FROM pg_extension e \
-               JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'"
-        .to_string();
-    for r in rows(conn, "extensions", sql).await? {
+    for r in reads.take(EXTENSIONS)? {
         let name: String = get(&r, 1, "extensions")?;
         let obj = Obj::Extension(name.clone());
         ids.add("pg_extension", get(&r, 0, "extensions")?, 0, obj.clone());
@@ -53,21 +203,12 @@ pub(super) async fn extensions(
     Ok(())
 }
 
-pub(super) async fn collations(
-    conn: &mut PgConnection,
+pub(super) fn collations(
+    reads: &mut Reads,
     s: &mut Schema,
     ids: &mut Ids,
 ) -> Result<(), SchemaError> {
-    let sql = format!(
-        "SELECT c.oid::int8, n.nspname::text, c.collname::text, c.collprovider::text, \
-                c.collisdeterministic, to_jsonb(c) ->> 'collcollate', to_jsonb(c) ->> 'collctype', \
-                coalesce(to_jsonb(c) ->> 'colliculocale', to_jsonb(c) ->> 'colllocale'), \
-                to_jsonb(c) ->> 'collicurules', obj_description(c.oid, 'pg_collation') \
-           FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace \
-          WHERE {USER_NS} AND {}",
-        not_ext("pg_collation", "c.oid")
-    );
-    for r in rows(conn, "collations", sql).await? {
+    for r in reads.take(COLLATIONS)? {
         let q = QName::new(
             &get::<String>(&r, 1, "collations")?,
             &get::<String>(&r, 2, "collations")?,
@@ -124,43 +265,8 @@ fn collation(ns: Option<String>, name: Option<String>) -> Option<QName> {
 
 /// Enum, domain, range and standalone composite types (composite attributes come with the
 /// columns query). Array and multirange types map to their element / range type.
-pub(super) async fn types(
-    conn: &mut PgConnection,
-    s: &mut Schema,
-    ids: &mut Ids,
-) -> Result<(), SchemaError> {
-    let sql = format!(
-        "SELECT t.oid::int8, n.nspname::text, t.typname::text, t.typtype::text, t.typarray::int8, \
-                ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), \
-                CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END, \
-                t.typdefault, t.typnotnull, \
-                CASE WHEN t.typcollation <> bt.typcollation OR (t.typtype <> 'd' AND t.typcollation <> 0) \
-                     THEN cn.nspname::text END, \
-                CASE WHEN t.typcollation <> bt.typcollation OR (t.typtype <> 'd' AND t.typcollation <> 0) \
-                     THEN co.collname::text END, \
-                format_type(rg.rngsubtype, NULL), \
-                CASE WHEN rg.rngsubopc IS NOT NULL AND NOT opc.opcdefault THEN opcn.nspname || '.' || opc.opcname END, \
-                rcn.nspname::text, rco.collname::text, \
-                nullif(rg.rngcanonical::regproc::text, '-'), nullif(rg.rngsubdiff::regproc::text, '-'), \
-                mn.nspname::text, mt.typname::text, rg.rngmultitypid::int8, \
-                obj_description(t.oid, 'pg_type'), {} \
-           FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
-           LEFT JOIN pg_type bt ON bt.oid = t.typbasetype \
-           LEFT JOIN pg_collation co ON co.oid = t.typcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace \
-           LEFT JOIN pg_range rg ON rg.rngtypid = t.oid \
-           LEFT JOIN pg_opclass opc ON opc.oid = rg.rngsubopc LEFT JOIN pg_namespace opcn ON opcn.oid = opc.opcnamespace \
-           LEFT JOIN pg_collation rco ON rco.oid = rg.rngcollation AND rg.rngcollation <> \
-                (SELECT st.typcollation FROM pg_type st WHERE st.oid = rg.rngsubtype) \
-           LEFT JOIN pg_namespace rcn ON rcn.oid = rco.collnamespace \
-           LEFT JOIN pg_type mt ON mt.oid = rg.rngmultitypid LEFT JOIN pg_namespace mn ON mn.oid = mt.typnamespace \
-          WHERE {USER_NS} AND (t.typtype IN ('e', 'd', 'r') \
-                OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c')))",
-        acl(
-            "coalesce(t.typacl, acldefault('T', t.typowner))",
-            "t.typowner"
-        ),
-    );
-    for r in rows(conn, "types", sql).await? {
+pub(super) fn types(reads: &mut Reads, s: &mut Schema, ids: &mut Ids) -> Result<(), SchemaError> {
+    for r in reads.take(TYPES)? {
         let w = "types";
         if ids.is_ext_member("pg_type", get(&r, 0, w)?) {
             continue;
@@ -214,18 +320,12 @@ fn default_multirange_name(name: &str) -> String {
     }
 }
 
-pub(super) async fn domain_constraints(
-    conn: &mut PgConnection,
+pub(super) fn domain_constraints(
+    reads: &mut Reads,
     s: &mut Schema,
     ids: &mut Ids,
 ) -> Result<(), SchemaError> {
-    let sql = "SELECT con.oid::int8, n.nspname::text, t.typname::text, con.conname::text, \
-                      pg_get_constraintdef(con.oid), obj_description(con.oid, 'pg_constraint') \
-                 FROM pg_constraint con JOIN pg_type t ON t.oid = con.contypid \
-                 JOIN pg_namespace n ON n.oid = t.typnamespace \
-                WHERE con.contypid <> 0 AND con.contype = 'c'"
-        .to_string();
-    for r in rows(conn, "domain constraints", sql).await? {
+    for r in reads.take(DOMAIN_CONSTRAINTS)? {
         let w = "domain constraints";
         let q = QName::new(&get::<String>(&r, 1, w)?, &get::<String>(&r, 2, w)?);
         let Some(TypeDef::Domain(d)) = s.types.get_mut(&q) else {
@@ -242,30 +342,12 @@ pub(super) async fn domain_constraints(
     Ok(())
 }
 
-pub(super) async fn sequences(
-    conn: &mut PgConnection,
+pub(super) fn sequences(
+    reads: &mut Reads,
     s: &mut Schema,
     ids: &mut Ids,
 ) -> Result<(), SchemaError> {
-    let sql = format!(
-        "SELECT n.nspname::text, c.relname::text, format_type(sq.seqtypid, NULL), sq.seqstart, \
-                sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle, \
-                tn.nspname::text, tc.relname::text, ta.attname::text, obj_description(c.oid, 'pg_class'), \
-                c.oid::int8, c.relpersistence = 'u', {} \
-           FROM pg_sequence sq JOIN pg_class c ON c.oid = sq.seqrelid \
-           JOIN pg_namespace n ON n.oid = c.relnamespace \
-           LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid \
-                AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0 \
-           LEFT JOIN pg_class tc ON tc.oid = d.refobjid LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace \
-           LEFT JOIN pg_attribute ta ON ta.attrelid = d.refobjid AND ta.attnum = d.refobjsubid \
-          WHERE {USER_NS} AND {} AND (d.deptype IS NULL OR d.deptype = 'a')",
-        acl(
-            "coalesce(c.relacl, acldefault('s', c.relowner))",
-            "c.relowner"
-        ),
-        not_ext("pg_class", "c.oid")
-    );
-    for r in rows(conn, "sequences", sql).await? {
+    for r in reads.take(SEQUENCES)? {
         let w = "sequences";
         let q = QName::new(&get::<String>(&r, 0, w)?, &get::<String>(&r, 1, w)?);
         let tn: Option<String> = get(&r, 9, w)?;
@@ -298,37 +380,12 @@ pub(super) async fn sequences(
 
 /// Functions, procedures, window functions and aggregates (aggregates rendered from
 /// `pg_aggregate`: `pg_get_functiondef` does not do them).
-pub(super) async fn functions(
-    conn: &mut PgConnection,
+pub(super) fn functions(
+    reads: &mut Reads,
     s: &mut Schema,
     ids: &mut Ids,
 ) -> Result<(), SchemaError> {
-    let sql = format!(
-        "SELECT p.oid::int8, n.nspname::text, p.proname::text, pg_get_function_identity_arguments(p.oid), \
-                p.prokind::text, CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END, \
-                coalesce(pg_get_function_result(p.oid), ''), obj_description(p.oid, 'pg_proc'), \
-                pg_get_function_arguments(p.oid), {}, \
-                a.aggkind::text, a.aggtransfn::regproc::text, nullif(a.aggfinalfn::regproc::text, '-'), \
-                nullif(a.aggcombinefn::regproc::text, '-'), nullif(a.aggserialfn::regproc::text, '-'), \
-                nullif(a.aggdeserialfn::regproc::text, '-'), nullif(a.aggmtransfn::regproc::text, '-'), \
-                nullif(a.aggminvtransfn::regproc::text, '-'), nullif(a.aggmfinalfn::regproc::text, '-'), \
-                a.aggfinalextra, a.aggmfinalextra, a.aggfinalmodify::text, a.aggmfinalmodify::text, \
-                CASE WHEN a.aggsortop <> 0 THEN a.aggsortop::regoperator::text END, \
-                format_type(a.aggtranstype, NULL), a.aggtransspace, \
-                CASE WHEN a.aggmtranstype <> 0 THEN format_type(a.aggmtranstype, NULL) END, a.aggmtransspace, \
-                a.agginitval, a.aggminitval, p.proparallel::text, \
-                (SELECT d.refobjid::int8 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass \
-                  AND d.objid = p.oid AND d.refclassid = 'pg_type'::regclass AND d.deptype = 'i' LIMIT 1) \
-           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-           LEFT JOIN pg_aggregate a ON a.aggfnoid = p.oid \
-          WHERE {USER_NS} AND {}",
-        acl(
-            "coalesce(p.proacl, acldefault('f', p.proowner))",
-            "p.proowner"
-        ),
-        not_ext("pg_proc", "p.oid")
-    );
-    for r in rows(conn, "functions", sql).await? {
+    for r in reads.take(FUNCTIONS)? {
         let w = "functions";
         // A range type's constructors belong to the type.
         if let Some(owner) = get::<Option<i64>>(&r, 31, w)? {
@@ -465,20 +522,12 @@ fn aggregate_def(
     ))
 }
 
-pub(super) async fn statistics(
-    conn: &mut PgConnection,
+pub(super) fn statistics(
+    reads: &mut Reads,
     s: &mut Schema,
     ids: &mut Ids,
 ) -> Result<(), SchemaError> {
-    let sql = format!(
-        "SELECT st.oid::int8, n.nspname::text, st.stxname::text, pg_get_statisticsobjdef(st.oid), \
-                CASE WHEN coalesce(st.stxstattarget, -1) >= 0 THEN st.stxstattarget::int4 END, \
-                obj_description(st.oid, 'pg_statistic_ext') \
-           FROM pg_statistic_ext st JOIN pg_namespace n ON n.oid = st.stxnamespace \
-          WHERE {USER_NS} AND {}",
-        not_ext("pg_statistic_ext", "st.oid")
-    );
-    for r in rows(conn, "statistics", sql).await? {
+    for r in reads.take(STATISTICS)? {
         let w = "statistics";
         let q = QName::new(&get::<String>(&r, 1, w)?, &get::<String>(&r, 2, w)?);
         let obj = Obj::Statistics(q.clone());
@@ -497,18 +546,8 @@ pub(super) async fn statistics(
 
 /// `ALTER DEFAULT PRIVILEGES` entries (grants to the owning role left out; the role running the
 /// introspection stands for "whoever runs the migration").
-pub(super) async fn default_privileges(
-    conn: &mut PgConnection,
-    s: &mut Schema,
-) -> Result<(), SchemaError> {
-    let sql = format!(
-        "SELECT CASE WHEN d.defaclrole = (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user) \
-                     THEN NULL ELSE pg_get_userbyid(d.defaclrole)::text END, \
-                n.nspname::text, d.defaclobjtype::text, {} \
-           FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace",
-        acl("d.defaclacl", "d.defaclrole")
-    );
-    for r in rows(conn, "default privileges", sql).await? {
+pub(super) fn default_privileges(reads: &mut Reads, s: &mut Schema) -> Result<(), SchemaError> {
+    for r in reads.take(DEFAULT_PRIVILEGES)? {
         let w = "default privileges";
         let objtype: String = get(&r, 2, w)?;
         let key = DefaultAcl {

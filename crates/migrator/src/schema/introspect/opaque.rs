@@ -2,22 +2,22 @@
 //! never block a migration; added, removed or changed they are refused by name (see
 //! [`crate::schema::diff`]). Secrets (user mapping options) are hashed, never kept.
 
-use sqlx::PgConnection;
-
-use super::{CATALOGS, Ids, USER_NS, get, rows};
+use super::{CATALOGS, Ids, Query, Reads, USER_NS, get};
 use crate::schema::SchemaError;
 use crate::schema::model::*;
 
-pub(super) async fn opaque(
-    conn: &mut PgConnection,
-    s: &mut Schema,
-    ids: &mut Ids,
-) -> Result<(), SchemaError> {
-    // Extension members are skipped below (read once, not anti-joined in every part).
+const OTHER_OBJECTS: &str = "other objects";
+
+/// The catalog reads of this module (sent together, see [`super::fetch`]).
+pub(super) fn queries() -> Vec<Query> {
+    vec![(OTHER_OBJECTS, opaque_sql())]
+}
+
+fn opaque_sql() -> String {
     let user = |alias: &str, ns_col: &str| {
         format!("JOIN pg_namespace n ON n.oid = {alias}.{ns_col} WHERE {USER_NS}")
     };
-    let sql = format!(
+    format!(
         "SELECT 'pg_event_trigger', e.oid::int8, 'event trigger ' || e.evtname, \
                 concat_ws(' ', e.evtevent, e.evtfoid::regproc::text, array_to_string(e.evttags, ','), e.evtenabled) \
            FROM pg_event_trigger e \
@@ -80,8 +80,12 @@ pub(super) async fn opaque(
         tsp = user("p", "prsnamespace"),
         tst = user("t", "tmplnamespace"),
         ft = user("c", "relnamespace"),
-    );
-    for r in rows(conn, "other objects", sql).await? {
+    )
+}
+
+pub(super) fn opaque(reads: &mut Reads, s: &mut Schema, ids: &mut Ids) -> Result<(), SchemaError> {
+    // Extension members are skipped here (read once, not anti-joined in every part).
+    for r in reads.take(OTHER_OBJECTS)? {
         let w = "other objects";
         let class: String = get(&r, 0, w)?;
         if ids.is_ext_member(&class, get(&r, 1, w)?) {

@@ -3,40 +3,44 @@
 
 use std::collections::HashMap;
 
-use sqlx::PgConnection;
-
-use super::{Ids, USER_NS, acl, get, remember, rows};
+use super::{Ids, Query, Reads, USER_NS, acl, described, get, remember};
 use crate::schema::SchemaError;
 use crate::schema::model::*;
 
-/// What a relation oid is.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Rel {
-    Table,
-    View,
-    /// The relation of a standalone composite type.
-    Composite,
+const TABLES_AND_VIEWS: &str = "tables and views";
+const COLUMNS: &str = "columns";
+const CONSTRAINTS: &str = "constraints";
+const INDEXES: &str = "indexes";
+const TRIGGERS: &str = "triggers";
+const POLICIES: &str = "policies";
+
+/// The catalog reads of this module (sent together, see [`super::fetch`]).
+pub(super) fn queries() -> Vec<Query> {
+    vec![
+        (TABLES_AND_VIEWS, relations_sql()),
+        (COLUMNS, columns_sql()),
+        (CONSTRAINTS, constraints_sql()),
+        (INDEXES, indexes_sql()),
+        (TRIGGERS, triggers_sql()),
+        (POLICIES, policies_sql()),
+    ]
 }
 
-pub(super) type Rels = HashMap<i64, (QName, Rel)>;
-
-pub(super) async fn relations(
-    conn: &mut PgConnection,
-    s: &mut Schema,
-    ids: &mut Ids,
-) -> Result<Rels, SchemaError> {
-    let sql = format!(
+fn relations_sql() -> String {
+    format!(
         "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text, c.relrowsecurity, \
-                c.relforcerowsecurity, obj_description(c.oid, 'pg_class'), \
+                c.relforcerowsecurity, ds.description, \
                 CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END, \
-                ARRAY(SELECT o FROM unnest(c.reloptions) o WHERE o NOT LIKE 'pg\\_%'), \
+                CASE WHEN c.reloptions IS NOT NULL THEN \
+                     ARRAY(SELECT o FROM unnest(c.reloptions) o WHERE o NOT LIKE 'pg\\_%') ELSE '{{}}' END, \
                 c.relpersistence = 'u', \
                 CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, \
                 pn.nspname::text, pc.relname::text, pg_get_expr(c.relpartbound, c.oid), \
                 c.relreplident::text, \
                 (SELECT ri.relname::text FROM pg_index x JOIN pg_class ri ON ri.oid = x.indexrelid \
                   WHERE x.indrelid = c.oid AND x.indisreplident), \
-                ARRAY(SELECT 'toast.' || o FROM unnest(tc.reloptions) o WHERE o NOT LIKE 'pg\\_%'), \
+                CASE WHEN tc.reloptions IS NOT NULL THEN \
+                     ARRAY(SELECT 'toast.' || o FROM unnest(tc.reloptions) o WHERE o NOT LIKE 'pg\\_%') ELSE '{{}}' END, \
                 c.reltype::int8, coalesce((SELECT t.typarray FROM pg_type t WHERE t.oid = c.reltype), 0)::int8, \
                 {}, \
                 CASE WHEN c.reloftype <> 0 THEN format_type(c.reloftype, NULL) END, \
@@ -52,15 +56,127 @@ pub(super) async fn relations(
            LEFT JOIN pg_am am ON am.oid = c.relam \
            LEFT JOIN pg_inherits pi ON pi.inhrelid = c.oid AND c.relispartition \
            LEFT JOIN pg_class pc ON pc.oid = pi.inhparent LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace \
+           {} \
           WHERE c.relkind IN ('r', 'p', 'v', 'm', 'c', 'f') AND {USER_NS} \
             AND c.relname <> '_sqlx_migrations'",
-        acl(
-            "coalesce(c.relacl, acldefault('r', c.relowner))",
-            "c.relowner"
+        // A NULL acl is the owner's privileges only: nothing granted to others.
+        format!(
+            "CASE WHEN c.relacl IS NOT NULL THEN {} ELSE '{{}}' END",
+            acl("c.relacl", "c.relowner")
         ),
+        described("ds", "c.oid", "pg_class", "0"),
+    )
+}
+
+fn columns_sql() -> String {
+    let column_acl = format!(
+        "CASE WHEN a.attacl IS NULL THEN '{{}}'::text[] ELSE {} END",
+        acl("a.attacl", "c.relowner")
     );
+    format!(
+        "SELECT a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), \
+                a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, \
+                a.attgenerated::text, cn.nspname::text, co.collname::text, \
+                ds.description, \
+                CASE WHEN sq.seqrelid IS NOT NULL THEN ARRAY['INCREMENT BY ' || sq.seqincrement, \
+                     'MINVALUE ' || sq.seqmin, 'MAXVALUE ' || sq.seqmax, 'START WITH ' || sq.seqstart, \
+                     'CACHE ' || sq.seqcache, CASE WHEN sq.seqcycle THEN 'CYCLE' ELSE 'NO CYCLE' END] END, \
+                a.attnum::int4, d.oid::int8, \
+                CASE WHEN coalesce(a.attstattarget, -1) >= 0 THEN a.attstattarget::int4 END, \
+                ARRAY(SELECT o FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\\_%'), \
+                CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, \
+                nullif(a.attcompression::text, ''), \
+                {column_acl}, t.typstorage::text \
+           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid AND c.relkind IN ('r', 'p', 'v', 'm', 'c') \
+           JOIN pg_namespace n ON n.oid = c.relnamespace \
+           LEFT JOIN pg_depend sd ON a.attidentity <> '' AND sd.classid = 'pg_class'::regclass \
+                AND sd.refclassid = 'pg_class'::regclass AND sd.refobjid = a.attrelid \
+                AND sd.refobjsubid = a.attnum AND sd.deptype = 'i' \
+           LEFT JOIN pg_sequence sq ON sq.seqrelid = sd.objid \
+           JOIN pg_type t ON t.oid = a.atttypid \
+           LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+           LEFT JOIN pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation \
+           LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace {} \
+          WHERE a.attnum > 0 AND NOT a.attisdropped AND {USER_NS} ORDER BY a.attrelid, a.attnum",
+        described("ds", "a.attrelid", "pg_class", "a.attnum"),
+    )
+}
+
+fn constraints_sql() -> String {
+    let names = |key: &str, rel: &str| {
+        format!(
+            "ARRAY(SELECT a.attname::text FROM unnest(con.{key}) WITH ORDINALITY k(n, o) \
+                   JOIN pg_attribute a ON a.attrelid = con.{rel} AND a.attnum = k.n ORDER BY k.o)"
+        )
+    };
+    format!(
+        "SELECT con.conrelid::int8, con.conname::text, con.contype::text, \
+                pg_get_constraintdef(con.oid), fn.nspname::text, fc.relname::text, \
+                {}, ds.description, con.oid::int8, con.conindid::int8, \
+                con.conparentid <> 0 OR NOT con.conislocal, {} \
+           FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+           JOIN pg_namespace n ON n.oid = c.relnamespace \
+           LEFT JOIN pg_class fc ON fc.oid = con.confrelid \
+           LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace {} WHERE {USER_NS}",
+        names("conkey", "conrelid"),
+        names("confkey", "confrelid"),
+        described("ds", "con.oid", "pg_constraint", "0"),
+    )
+}
+
+/// Indexes of user relations (an index lives in its table's schema), except those of primary
+/// key, unique and exclusion constraints (they come with the constraint).
+fn indexes_sql() -> String {
+    format!(
+        "SELECT i.indrelid::int8, ic.relname::text, pg_get_indexdef(i.indexrelid), \
+                ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = i.indrelid \
+                      AND a.attnum = ANY (i.indkey) ORDER BY a.attnum), \
+                ds.description, i.indexrelid::int8, ic.relispartition, i.indisvalid \
+           FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
+           JOIN pg_namespace n ON n.oid = ic.relnamespace {} \
+          WHERE {USER_NS} AND NOT EXISTS (SELECT 1 FROM pg_constraint con \
+                WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid \
+                  AND con.contype IN ('p', 'u', 'x'))",
+        described("ds", "ic.oid", "pg_class", "0"),
+    )
+}
+
+fn triggers_sql() -> String {
+    "SELECT t.tgrelid::int8, t.tgname::text, pg_get_triggerdef(t.oid), \
+                p.oid::regprocedure::text, t.oid::int8, t.tgenabled::text, t.tgparentid <> 0, \
+                obj_description(t.oid, 'pg_trigger') \
+           FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal"
+        .to_string()
+}
+
+fn policies_sql() -> String {
+    "SELECT pol.polrelid::int8, pol.polname::text, pol.polpermissive, pol.polcmd::text, \
+                ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END \
+                      FROM unnest(pol.polroles) r ORDER BY 1), \
+                pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid), \
+                pol.oid::int8, obj_description(pol.oid, 'pg_policy') \
+           FROM pg_policy pol"
+        .to_string()
+}
+
+/// What a relation oid is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Rel {
+    Table,
+    View,
+    /// The relation of a standalone composite type.
+    Composite,
+}
+
+pub(super) type Rels = HashMap<i64, (QName, Rel)>;
+
+pub(super) fn relations(
+    reads: &mut Reads,
+    s: &mut Schema,
+    ids: &mut Ids,
+) -> Result<Rels, SchemaError> {
     let mut rels = Rels::new();
-    for r in rows(conn, "tables and views", sql).await? {
+    for r in reads.take(TABLES_AND_VIEWS)? {
         let w = "tables";
         let oid: i64 = get(&r, 0, w)?;
         if ids.is_ext_member("pg_class", oid) {
@@ -157,43 +273,13 @@ pub(super) async fn relations(
 }
 
 /// Columns of tables; attributes of composite types; view columns only as dependency targets.
-pub(super) async fn columns(
-    conn: &mut PgConnection,
+pub(super) fn columns(
+    reads: &mut Reads,
     s: &mut Schema,
     ids: &mut Ids,
     rels: &Rels,
 ) -> Result<(), SchemaError> {
-    let column_acl = format!(
-        "CASE WHEN a.attacl IS NULL THEN '{{}}'::text[] ELSE {} END",
-        acl("a.attacl", "c.relowner")
-    );
-    let sql = format!(
-        "SELECT a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), \
-                a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, \
-                a.attgenerated::text, cn.nspname::text, co.collname::text, \
-                col_description(a.attrelid, a.attnum), \
-                CASE WHEN sq.seqrelid IS NOT NULL THEN ARRAY['INCREMENT BY ' || sq.seqincrement, \
-                     'MINVALUE ' || sq.seqmin, 'MAXVALUE ' || sq.seqmax, 'START WITH ' || sq.seqstart, \
-                     'CACHE ' || sq.seqcache, CASE WHEN sq.seqcycle THEN 'CYCLE' ELSE 'NO CYCLE' END] END, \
-                a.attnum::int4, d.oid::int8, \
-                CASE WHEN coalesce(a.attstattarget, -1) >= 0 THEN a.attstattarget::int4 END, \
-                ARRAY(SELECT o FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\\_%'), \
-                CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, \
-                nullif(a.attcompression::text, ''), \
-                {column_acl}, t.typstorage::text \
-           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid AND c.relkind IN ('r', 'p', 'v', 'm', 'c') \
-           JOIN pg_namespace n ON n.oid = c.relnamespace \
-           LEFT JOIN pg_depend sd ON a.attidentity <> '' AND sd.classid = 'pg_class'::regclass \
-                AND sd.refclassid = 'pg_class'::regclass AND sd.refobjid = a.attrelid \
-                AND sd.refobjsubid = a.attnum AND sd.deptype = 'i' \
-           LEFT JOIN pg_sequence sq ON sq.seqrelid = sd.objid \
-           JOIN pg_type t ON t.oid = a.atttypid \
-           LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-           LEFT JOIN pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation \
-           LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace \
-          WHERE a.attnum > 0 AND NOT a.attisdropped AND {USER_NS} ORDER BY a.attrelid, a.attnum"
-    );
-    for r in rows(conn, "columns", sql).await? {
+    for r in reads.take(COLUMNS)? {
         let w = "columns";
         let relid: i64 = get(&r, 0, w)?;
         let Some((q, rel)) = rels.get(&relid) else {
@@ -281,29 +367,13 @@ pub(super) async fn columns(
     Ok(())
 }
 
-pub(super) async fn constraints(
-    conn: &mut PgConnection,
+pub(super) fn constraints(
+    reads: &mut Reads,
     s: &mut Schema,
     ids: &mut Ids,
     rels: &Rels,
 ) -> Result<(), SchemaError> {
-    let names = |key: &str, rel: &str| {
-        format!(
-            "ARRAY(SELECT a.attname::text FROM unnest(con.{key}) WITH ORDINALITY k(n, o) \
-                   JOIN pg_attribute a ON a.attrelid = con.{rel} AND a.attnum = k.n ORDER BY k.o)"
-        )
-    };
-    let sql = format!(
-        "SELECT con.conrelid::int8, con.conname::text, con.contype::text, \
-                pg_get_constraintdef(con.oid), fn.nspname::text, fc.relname::text, \
-                {}, obj_description(con.oid, 'pg_constraint'), con.oid::int8, con.conindid::int8, \
-                con.conparentid <> 0 OR NOT con.conislocal, {} \
-           FROM pg_constraint con LEFT JOIN pg_class fc ON fc.oid = con.confrelid \
-           LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace WHERE con.conrelid <> 0",
-        names("conkey", "conrelid"),
-        names("confkey", "confrelid"),
-    );
-    for r in rows(conn, "constraints", sql).await? {
+    for r in reads.take(CONSTRAINTS)? {
         let w = "constraints";
         let Some((q, Rel::Table)) = rels.get(&get::<i64>(&r, 0, w)?) else {
             continue;
@@ -337,22 +407,13 @@ pub(super) async fn constraints(
     Ok(())
 }
 
-pub(super) async fn indexes(
-    conn: &mut PgConnection,
+pub(super) fn indexes(
+    reads: &mut Reads,
     s: &mut Schema,
     ids: &mut Ids,
     rels: &Rels,
 ) -> Result<(), SchemaError> {
-    let sql = "SELECT i.indrelid::int8, ic.relname::text, pg_get_indexdef(i.indexrelid), \
-                ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = i.indrelid \
-                      AND a.attnum = ANY (i.indkey) ORDER BY a.attnum), \
-                obj_description(ic.oid, 'pg_class'), i.indexrelid::int8, ic.relispartition, \
-                i.indisvalid \
-           FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
-          WHERE NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid \
-                AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))"
-        .to_string();
-    for r in rows(conn, "indexes", sql).await? {
+    for r in reads.take(INDEXES)? {
         let w = "indexes";
         let Some((q, rel)) = rels.get(&get::<i64>(&r, 0, w)?) else {
             continue;
@@ -394,18 +455,13 @@ pub(super) async fn indexes(
     Ok(())
 }
 
-pub(super) async fn triggers(
-    conn: &mut PgConnection,
+pub(super) fn triggers(
+    reads: &mut Reads,
     s: &mut Schema,
     ids: &mut Ids,
     rels: &Rels,
 ) -> Result<(), SchemaError> {
-    let sql = "SELECT t.tgrelid::int8, t.tgname::text, pg_get_triggerdef(t.oid), \
-                p.oid::regprocedure::text, t.oid::int8, t.tgenabled::text, t.tgparentid <> 0, \
-                obj_description(t.oid, 'pg_trigger') \
-           FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal"
-        .to_string();
-    for r in rows(conn, "triggers", sql).await? {
+    for r in reads.take(TRIGGERS)? {
         let w = "triggers";
         let name: String = get(&r, 1, w)?;
         match rels.get(&get::<i64>(&r, 0, w)?) {
@@ -437,20 +493,13 @@ pub(super) async fn triggers(
     Ok(())
 }
 
-pub(super) async fn policies(
-    conn: &mut PgConnection,
+pub(super) fn policies(
+    reads: &mut Reads,
     s: &mut Schema,
     ids: &mut Ids,
     rels: &Rels,
 ) -> Result<(), SchemaError> {
-    let sql = "SELECT pol.polrelid::int8, pol.polname::text, pol.polpermissive, pol.polcmd::text, \
-                ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END \
-                      FROM unnest(pol.polroles) r ORDER BY 1), \
-                pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid), \
-                pol.oid::int8, obj_description(pol.oid, 'pg_policy') \
-           FROM pg_policy pol"
-        .to_string();
-    for r in rows(conn, "policies", sql).await? {
+    for r in reads.take(POLICIES)? {
         let w = "policies";
         let Some((q, Rel::Table)) = rels.get(&get::<i64>(&r, 0, w)?) else {
             continue;
