@@ -58,6 +58,15 @@ fn acl(acl: &str, owner: &str) -> String {
     )
 }
 
+/// [`acl`] of an object whose NULL acl (its kind's default) grants only its owner: tables,
+/// views, sequences, columns, schemas. The common NULL case costs no subquery.
+fn granted(acl_col: &str, owner: &str) -> String {
+    format!(
+        "CASE WHEN {acl_col} IS NULL THEN '{{}}'::text[] ELSE {} END",
+        acl(acl_col, owner)
+    )
+}
+
 /// Privileges every object of a kind has without any GRANT (besides its owner's).
 pub fn default_grants(obj: &Obj) -> BTreeSet<Grant> {
     let public = |p: &str| Grant {
@@ -273,9 +282,9 @@ fn read(reads: &mut Reads) -> Result<Schema, SchemaError> {
     objects::types(reads, &mut s, &mut ids)?;
     objects::domain_constraints(reads, &mut s, &mut ids)?;
     let rels = relations::relations(reads, &mut s, &mut ids)?;
-    relations::columns(reads, &mut s, &mut ids, &rels)?;
-    relations::constraints(reads, &mut s, &mut ids, &rels)?;
-    relations::indexes(reads, &mut s, &mut ids, &rels)?;
+    let names = relations::columns(reads, &mut s, &mut ids, &rels)?;
+    relations::constraints(reads, &mut s, &mut ids, &rels, &names)?;
+    relations::indexes(reads, &mut s, &mut ids, &rels, &names)?;
     relations::triggers(reads, &mut s, &mut ids, &rels)?;
     relations::policies(reads, &mut s, &mut ids, &rels)?;
     objects::sequences(reads, &mut s, &mut ids)?;

@@ -1,7 +1,7 @@
 //! Schemas, extensions, collations, types (enum, domain, composite, range), sequences,
 //! functions and aggregates, extended statistics.
 
-use super::{Ids, Query, Reads, USER_NS, acl, get, not_ext, remember};
+use super::{Ids, Query, Reads, USER_NS, acl, described, get, granted, not_ext, remember};
 use crate::schema::SchemaError;
 use crate::schema::model::*;
 
@@ -34,10 +34,7 @@ fn schemas_sql() -> String {
     format!(
         "SELECT n.oid::int8, n.nspname::text, obj_description(n.oid, 'pg_namespace'), {} \
            FROM pg_namespace n WHERE {USER_NS} AND {}",
-        acl(
-            "coalesce(n.nspacl, acldefault('n', n.nspowner))",
-            "n.nspowner"
-        ),
+        granted("n.nspacl", "n.nspowner"),
         not_ext("pg_namespace", "n.oid")
     )
 }
@@ -108,19 +105,17 @@ fn sequences_sql() -> String {
     format!(
         "SELECT n.nspname::text, c.relname::text, format_type(sq.seqtypid, NULL), sq.seqstart, \
                 sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle, \
-                tn.nspname::text, tc.relname::text, ta.attname::text, obj_description(c.oid, 'pg_class'), \
-                c.oid::int8, c.relpersistence = 'u', {} \
+                tn.nspname::text, tc.relname::text, ta.attname::text, ds.description, \
+                c.oid::int8, c.relpersistence = 'u', {}, d.deptype IS NOT DISTINCT FROM 'i' \
            FROM pg_sequence sq JOIN pg_class c ON c.oid = sq.seqrelid \
            JOIN pg_namespace n ON n.oid = c.relnamespace \
            LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid \
                 AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0 \
            LEFT JOIN pg_class tc ON tc.oid = d.refobjid LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace \
-           LEFT JOIN pg_attribute ta ON ta.attrelid = d.refobjid AND ta.attnum = d.refobjsubid \
-          WHERE {USER_NS} AND {} AND (d.deptype IS NULL OR d.deptype = 'a')",
-        acl(
-            "coalesce(c.relacl, acldefault('s', c.relowner))",
-            "c.relowner"
-        ),
+           LEFT JOIN pg_attribute ta ON ta.attrelid = d.refobjid AND ta.attnum = d.refobjsubid {} \
+          WHERE {USER_NS} AND {}",
+        granted("c.relacl", "c.relowner"),
+        described("ds", "c.oid", "pg_class", "0"),
         not_ext("pg_class", "c.oid")
     )
 }
@@ -357,6 +352,11 @@ pub(super) fn sequences(
             (Some(n), Some(t), Some(a)) => Some((QName::new(&n, &t), a)),
             _ => None,
         };
+        if get::<bool>(&r, 16, w)? {
+            // An identity column's sequence: its options belong to the column.
+            identity_options(s, &r, owned_by)?;
+            continue;
+        }
         let obj = Obj::Sequence(q.clone());
         ids.add("pg_class", get(&r, 13, w)?, 0, obj.clone());
         remember(s, &obj, get(&r, 12, w)?, Some(get(&r, 15, w)?));
@@ -374,6 +374,41 @@ pub(super) fn sequences(
                 owned_by,
             },
         );
+    }
+    Ok(())
+}
+
+/// The options of an identity column's sequence (a sequences-query row), as its `GENERATED …
+/// AS IDENTITY (…)` clause lists them, set on the column.
+fn identity_options(
+    s: &mut Schema,
+    r: &sqlx::postgres::PgRow,
+    owned_by: Option<(QName, String)>,
+) -> Result<(), SchemaError> {
+    let w = "sequences";
+    let Some((table, column)) = owned_by else {
+        return Ok(());
+    };
+    let int = |i: usize| get::<i64>(r, i, w);
+    let options = vec![
+        format!("INCREMENT BY {}", int(4)?),
+        format!("MINVALUE {}", int(5)?),
+        format!("MAXVALUE {}", int(6)?),
+        format!("START WITH {}", int(3)?),
+        format!("CACHE {}", int(7)?),
+        if get::<bool>(r, 8, w)? {
+            "CYCLE"
+        } else {
+            "NO CYCLE"
+        }
+        .to_string(),
+    ];
+    if let Some(c) = s
+        .tables
+        .get_mut(&table)
+        .and_then(|t| t.columns.iter_mut().find(|c| c.name == column))
+    {
+        c.identity_options = Some(options);
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{Ids, Query, Reads, USER_NS, acl, described, get, remember};
+use super::{Ids, Query, Reads, USER_NS, described, get, granted, remember};
 use crate::schema::SchemaError;
 use crate::schema::model::*;
 
@@ -59,29 +59,19 @@ fn relations_sql() -> String {
            {} \
           WHERE c.relkind IN ('r', 'p', 'v', 'm', 'c', 'f') AND {USER_NS} \
             AND c.relname <> '_sqlx_migrations'",
-        // A NULL acl is the owner's privileges only: nothing granted to others.
-        format!(
-            "CASE WHEN c.relacl IS NOT NULL THEN {} ELSE '{{}}' END",
-            acl("c.relacl", "c.relowner")
-        ),
+        granted("c.relacl", "c.relowner"),
         described("ds", "c.oid", "pg_class", "0"),
     )
 }
 
 fn columns_sql() -> String {
-    let column_acl = format!(
-        "CASE WHEN a.attacl IS NULL THEN '{{}}'::text[] ELSE {} END",
-        acl("a.attacl", "c.relowner")
-    );
+    let column_acl = granted("a.attacl", "c.relowner");
     format!(
         "SELECT a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), \
-                a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, \
+                a.attnotnull, pg_get_expr(d.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE d.adrelid END), \
+                a.attidentity::text, \
                 a.attgenerated::text, cn.nspname::text, co.collname::text, \
-                ds.description, \
-                CASE WHEN sq.seqrelid IS NOT NULL THEN ARRAY['INCREMENT BY ' || sq.seqincrement, \
-                     'MINVALUE ' || sq.seqmin, 'MAXVALUE ' || sq.seqmax, 'START WITH ' || sq.seqstart, \
-                     'CACHE ' || sq.seqcache, CASE WHEN sq.seqcycle THEN 'CYCLE' ELSE 'NO CYCLE' END] END, \
-                a.attnum::int4, d.oid::int8, \
+                ds.description, a.attnum::int4, d.oid::int8, \
                 CASE WHEN coalesce(a.attstattarget, -1) >= 0 THEN a.attstattarget::int4 END, \
                 ARRAY(SELECT o FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\\_%'), \
                 CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, \
@@ -89,10 +79,6 @@ fn columns_sql() -> String {
                 {column_acl}, t.typstorage::text \
            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid AND c.relkind IN ('r', 'p', 'v', 'm', 'c') \
            JOIN pg_namespace n ON n.oid = c.relnamespace \
-           LEFT JOIN pg_depend sd ON a.attidentity <> '' AND sd.classid = 'pg_class'::regclass \
-                AND sd.refclassid = 'pg_class'::regclass AND sd.refobjid = a.attrelid \
-                AND sd.refobjsubid = a.attnum AND sd.deptype = 'i' \
-           LEFT JOIN pg_sequence sq ON sq.seqrelid = sd.objid \
            JOIN pg_type t ON t.oid = a.atttypid \
            LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
            LEFT JOIN pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation \
@@ -102,35 +88,29 @@ fn columns_sql() -> String {
     )
 }
 
+/// Constraints of user tables; their column numbers (`conkey`, `confkey`) are named with the
+/// columns read before ([`AttNames`]), not by a subquery per row.
 fn constraints_sql() -> String {
-    let names = |key: &str, rel: &str| {
-        format!(
-            "ARRAY(SELECT a.attname::text FROM unnest(con.{key}) WITH ORDINALITY k(n, o) \
-                   JOIN pg_attribute a ON a.attrelid = con.{rel} AND a.attnum = k.n ORDER BY k.o)"
-        )
-    };
     format!(
         "SELECT con.conrelid::int8, con.conname::text, con.contype::text, \
                 pg_get_constraintdef(con.oid), fn.nspname::text, fc.relname::text, \
-                {}, ds.description, con.oid::int8, con.conindid::int8, \
-                con.conparentid <> 0 OR NOT con.conislocal, {} \
+                con.conkey, ds.description, con.oid::int8, con.conindid::int8, \
+                con.conparentid <> 0 OR NOT con.conislocal, con.confkey, con.confrelid::int8 \
            FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
            JOIN pg_namespace n ON n.oid = c.relnamespace \
            LEFT JOIN pg_class fc ON fc.oid = con.confrelid \
            LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace {} WHERE {USER_NS}",
-        names("conkey", "conrelid"),
-        names("confkey", "confrelid"),
         described("ds", "con.oid", "pg_constraint", "0"),
     )
 }
 
 /// Indexes of user relations (an index lives in its table's schema), except those of primary
-/// key, unique and exclusion constraints (they come with the constraint).
+/// key, unique and exclusion constraints (they come with the constraint). `indkey` is named
+/// with [`AttNames`] like constraint keys.
 fn indexes_sql() -> String {
     format!(
         "SELECT i.indrelid::int8, ic.relname::text, pg_get_indexdef(i.indexrelid), \
-                ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = i.indrelid \
-                      AND a.attnum = ANY (i.indkey) ORDER BY a.attnum), \
+                i.indkey::text, \
                 ds.description, i.indexrelid::int8, ic.relispartition, i.indisvalid \
            FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
            JOIN pg_namespace n ON n.oid = ic.relnamespace {} \
@@ -169,6 +149,16 @@ pub(super) enum Rel {
 }
 
 pub(super) type Rels = HashMap<i64, (QName, Rel)>;
+
+/// Column names by (relation oid, attnum), of every relation the columns query reads.
+pub(super) type AttNames = HashMap<(i64, i32), String>;
+
+/// The names of columns `nums` of relation `rel`, in that order (unknown numbers skipped).
+fn named(names: &AttNames, rel: i64, nums: &[i32]) -> Vec<String> {
+    nums.iter()
+        .filter_map(|n| names.get(&(rel, *n)).cloned())
+        .collect()
+}
 
 pub(super) fn relations(
     reads: &mut Reads,
@@ -278,15 +268,17 @@ pub(super) fn columns(
     s: &mut Schema,
     ids: &mut Ids,
     rels: &Rels,
-) -> Result<(), SchemaError> {
+) -> Result<AttNames, SchemaError> {
+    let mut names = AttNames::new();
     for r in reads.take(COLUMNS)? {
         let w = "columns";
         let relid: i64 = get(&r, 0, w)?;
+        let name: String = get(&r, 1, w)?;
+        let attnum: i32 = get(&r, 10, w)?;
+        names.insert((relid, attnum), name.clone());
         let Some((q, rel)) = rels.get(&relid) else {
             continue;
         };
-        let name: String = get(&r, 1, w)?;
-        let attnum: i32 = get(&r, 11, w)?;
         let coll = get::<Option<String>>(&r, 7, w)?
             .zip(get::<Option<String>>(&r, 8, w)?)
             .map(|(n, c)| QName::new(&n, &c));
@@ -313,7 +305,7 @@ pub(super) fn columns(
         let expr: Option<String> = get(&r, 4, w)?;
         let col_obj = Obj::Column(q.clone(), name.clone());
         ids.add("pg_class", relid, attnum, col_obj.clone());
-        if let Some(d) = get::<Option<i64>>(&r, 12, w)? {
+        if let Some(d) = get::<Option<i64>>(&r, 11, w)? {
             let def_obj = if generated.is_empty() {
                 Obj::Default(q.clone(), name.clone())
             } else {
@@ -330,16 +322,16 @@ pub(super) fn columns(
             }
             .to_string()
         };
-        let storage = get::<Option<String>>(&r, 15, w)?.map(|x| storage_name(&x));
-        let type_storage = storage_name(&get::<String>(&r, 18, w)?);
-        let compression = get::<Option<String>>(&r, 16, w)?.map(|x| {
+        let storage = get::<Option<String>>(&r, 14, w)?.map(|x| storage_name(&x));
+        let type_storage = storage_name(&get::<String>(&r, 17, w)?);
+        let compression = get::<Option<String>>(&r, 15, w)?.map(|x| {
             match x.as_str() {
                 "l" => "lz4",
                 _ => "pglz",
             }
             .to_string()
         });
-        let options: Vec<String> = get(&r, 14, w)?;
+        let options: Vec<String> = get(&r, 13, w)?;
         let column = Column {
             name,
             type_sql: get(&r, 2, w)?,
@@ -350,21 +342,21 @@ pub(super) fn columns(
                 None
             },
             identity: identity.chars().next(),
-            identity_options: get(&r, 10, w)?,
+            identity_options: None,
             generated: if generated.is_empty() { None } else { expr },
             collation: coll,
-            statistics: get(&r, 13, w)?,
+            statistics: get(&r, 12, w)?,
             options,
             storage,
             type_storage,
             compression,
         };
-        remember(s, &col_obj, get(&r, 9, w)?, Some(get(&r, 17, w)?));
+        remember(s, &col_obj, get(&r, 9, w)?, Some(get(&r, 16, w)?));
         if let Some(t) = s.tables.get_mut(q) {
             t.columns.push(column);
         }
     }
-    Ok(())
+    Ok(names)
 }
 
 pub(super) fn constraints(
@@ -372,10 +364,12 @@ pub(super) fn constraints(
     s: &mut Schema,
     ids: &mut Ids,
     rels: &Rels,
+    names: &AttNames,
 ) -> Result<(), SchemaError> {
     for r in reads.take(CONSTRAINTS)? {
         let w = "constraints";
-        let Some((q, Rel::Table)) = rels.get(&get::<i64>(&r, 0, w)?) else {
+        let relid: i64 = get(&r, 0, w)?;
+        let Some((q, Rel::Table)) = rels.get(&relid) else {
             continue;
         };
         let name: String = get(&r, 1, w)?;
@@ -396,8 +390,16 @@ pub(super) fn constraints(
             kind,
             definition: get(&r, 3, w)?,
             references: fns.zip(frel).map(|(n, t)| QName::new(&n, &t)),
-            columns: get(&r, 6, w)?,
-            ref_columns: get(&r, 11, w)?,
+            columns: named(
+                names,
+                relid,
+                &get::<Option<Vec<i32>>>(&r, 6, w)?.unwrap_or_default(),
+            ),
+            ref_columns: named(
+                names,
+                get(&r, 12, w)?,
+                &get::<Option<Vec<i32>>>(&r, 11, w)?.unwrap_or_default(),
+            ),
         };
         remember(s, &obj, get(&r, 7, w)?, None);
         if let Some(t) = s.tables.get_mut(q) {
@@ -412,10 +414,12 @@ pub(super) fn indexes(
     s: &mut Schema,
     ids: &mut Ids,
     rels: &Rels,
+    names: &AttNames,
 ) -> Result<(), SchemaError> {
     for r in reads.take(INDEXES)? {
         let w = "indexes";
-        let Some((q, rel)) = rels.get(&get::<i64>(&r, 0, w)?) else {
+        let relid: i64 = get(&r, 0, w)?;
+        let Some((q, rel)) = rels.get(&relid) else {
             continue;
         };
         let name: String = get(&r, 1, w)?;
@@ -436,7 +440,7 @@ pub(super) fn indexes(
         remember(s, &obj, get(&r, 4, w)?, None);
         let index = Index {
             definition,
-            columns: get(&r, 3, w)?,
+            columns: named(names, relid, &index_columns(&get::<String>(&r, 3, w)?)),
         };
         match rel {
             Rel::Table => {
@@ -453,6 +457,19 @@ pub(super) fn indexes(
         }
     }
     Ok(())
+}
+
+/// The distinct table columns an index's `indkey` (`1 3 0`: 0 for an expression) uses, in
+/// column order.
+fn index_columns(indkey: &str) -> Vec<i32> {
+    let mut nums: Vec<i32> = indkey
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .filter(|n| *n > 0)
+        .collect();
+    nums.sort_unstable();
+    nums.dedup();
+    nums
 }
 
 pub(super) fn triggers(

@@ -58,6 +58,15 @@ impl Field for Vec<String> {
     }
 }
 
+impl Field for Vec<i32> {
+    fn from_text(text: Option<&str>) -> Result<Self, String> {
+        array(required(text)?)?
+            .into_iter()
+            .map(|e| i32::from_text(e.as_deref()))
+            .collect()
+    }
+}
+
 /// A one-dimensional array literal as PostgreSQL's `array_out` writes it: `{a,"b c",NULL}`.
 fn array(text: &str) -> Result<Vec<Option<String>>, String> {
     let bad = |why: &str| format!("{why} in array {text:?}");
@@ -111,26 +120,24 @@ mod tests {
     }
 
     #[test]
-    fn arrays_decode_like_array_out_writes_them() {
-        assert_eq!(strings("{}").unwrap(), Vec::<String>::new());
-        assert_eq!(strings("{a,b}").unwrap(), ["a", "b"]);
+    fn arrays_decode_like_array_out_writes_them() -> Result<(), String> {
+        assert_eq!(strings("{}")?, Vec::<String>::new());
+        assert_eq!(strings("{a,b}")?, ["a", "b"]);
         assert_eq!(
-            strings(r#"{"a b","c,d","","NULL","x\"y","back\\slash","{}"}"#).unwrap(),
+            strings(r#"{"a b","c,d","","NULL","x\"y","back\\slash","{}"}"#)?,
             ["a b", "c,d", "", "NULL", "x\"y", "back\\slash", "{}"]
         );
         assert_eq!(
-            strings("{fillfactor=70,autovacuum_enabled=false}").unwrap(),
+            strings("{fillfactor=70,autovacuum_enabled=false}")?,
             ["fillfactor=70", "autovacuum_enabled=false"]
         );
-        assert_eq!(strings("{é,日本}").unwrap(), ["é", "日本"]);
-        assert_eq!(
-            array("{NULL,a,null}").unwrap(),
-            [None, Some("a".to_string()), None]
-        );
+        assert_eq!(strings("{é,日本}")?, ["é", "日本"]);
+        assert_eq!(array("{NULL,a,null}")?, [None, Some("a".to_string()), None]);
+        Ok(())
     }
 
     #[test]
-    fn malformed_arrays_and_nulls_are_errors() {
+    fn malformed_arrays_and_nulls_are_errors() -> Result<(), String> {
         for bad in [
             "",
             "a",
@@ -143,25 +150,36 @@ mod tests {
         ] {
             assert!(strings(bad).is_err(), "{bad}");
         }
-        assert!(strings("{a,NULL}").unwrap_err().contains("NULL"));
-        assert!(String::from_text(None).unwrap_err().contains("NULL"));
+        assert!(
+            strings("{a,NULL}")
+                .err()
+                .unwrap_or_default()
+                .contains("NULL")
+        );
+        assert!(
+            String::from_text(None)
+                .err()
+                .unwrap_or_default()
+                .contains("NULL")
+        );
+        Ok(())
     }
 
     #[test]
-    fn scalars_decode() {
-        assert_eq!(Option::<i64>::from_text(None).unwrap(), None);
-        assert_eq!(
-            i64::from_text(Some("-9223372036854775808")).unwrap(),
-            i64::MIN
-        );
-        assert_eq!(i32::from_text(Some("42")).unwrap(), 42);
+    fn scalars_decode() -> Result<(), String> {
+        assert_eq!(Option::<i64>::from_text(None)?, None);
+        assert_eq!(i64::from_text(Some("-9223372036854775808"))?, i64::MIN);
+        assert_eq!(i32::from_text(Some("42"))?, 42);
+        assert_eq!(Vec::<i32>::from_text(Some("{3,1,-2}"))?, [3, 1, -2]);
+        assert!(Vec::<i32>::from_text(Some("{1,NULL}")).is_err());
         assert!(i32::from_text(Some("4x")).is_err());
-        assert!(bool::from_text(Some("t")).unwrap());
-        assert!(!bool::from_text(Some("f")).unwrap());
+        assert!(bool::from_text(Some("t"))?);
+        assert!(!bool::from_text(Some("f"))?);
         assert!(bool::from_text(Some("true")).is_err());
         assert_eq!(
-            Option::<String>::from_text(Some("x")).unwrap(),
+            Option::<String>::from_text(Some("x"))?,
             Some("x".to_string())
         );
+        Ok(())
     }
 }
