@@ -64,12 +64,13 @@ fn dependencies_sql() -> String {
 pub(super) fn extension_members(reads: &mut Reads, ids: &mut Ids) -> Result<(), SchemaError> {
     for r in reads.take(EXTENSION_MEMBERS)? {
         let w = "extension members";
-        ids.add_ext_member(get(&r, 0, w)?, get(&r, 1, w)?, get(&r, 2, w)?);
+        let class: String = get(&r, 0, w)?;
+        ids.add_ext_member(&class, get(&r, 1, w)?, get(&r, 2, w)?);
     }
     // Types of an extension's tables and arrays of its types are its own too.
     for r in reads.take(EXTENSION_ARRAY_TYPES)? {
         let w = "extension array types";
-        ids.add_ext_member("pg_type".into(), get(&r, 0, w)?, get(&r, 1, w)?);
+        ids.add_ext_member("pg_type", get(&r, 0, w)?, get(&r, 1, w)?);
     }
     Ok(())
 }
@@ -101,26 +102,32 @@ fn rules(reads: &mut Reads, s: &mut Schema, ids: &mut Ids) -> Result<(), SchemaE
 pub(super) fn depends(reads: &mut Reads, s: &mut Schema, ids: &mut Ids) -> Result<(), SchemaError> {
     rules(reads, s, ids)?;
     // The catalogs by oid, read once: thousands of rows then carry numbers, not names.
-    let mut catalogs: HashMap<i64, String> = HashMap::new();
+    let mut catalogs: HashMap<i64, u8> = HashMap::new();
     for r in reads.take(CATALOGS)? {
-        catalogs.insert(get(&r, 0, "catalogs")?, get(&r, 1, "catalogs")?);
+        let name: String = get(&r, 1, "catalogs")?;
+        if let Some(c) = super::catalog(&name) {
+            catalogs.insert(get(&r, 0, "catalogs")?, c);
+        }
     }
-    let name = |oid: i64| catalogs.get(&oid).map_or("", String::as_str);
     for r in reads.take(DEPENDENCIES)? {
         let w = "dependencies";
-        let class = name(get(&r, 0, w)?);
-        let Some(from) = ids.resolve(class, get(&r, 1, w)?, get(&r, 2, w)?) else {
+        let Some(class) = catalogs.get(&get::<i64>(&r, 0, w)?) else {
+            continue;
+        };
+        let Some(from) = ids.resolve_in(*class, get(&r, 1, w)?, get(&r, 2, w)?) else {
             continue;
         };
         if matches!(from, Obj::Extension(_)) {
             continue;
         }
-        let refclass = name(get(&r, 3, w)?);
-        let Some(to) = ids.resolve(refclass, get(&r, 4, w)?, get(&r, 5, w)?) else {
+        let Some(refclass) = catalogs.get(&get::<i64>(&r, 3, w)?) else {
             continue;
         };
-        if from != to {
-            s.deps.entry(from).or_default().insert(to);
+        let Some(to) = ids.resolve_in(*refclass, get(&r, 4, w)?, get(&r, 5, w)?) else {
+            continue;
+        };
+        if from != to && !s.deps.get(from).is_some_and(|d| d.contains(to)) {
+            s.deps.entry(from.clone()).or_default().insert(to.clone());
         }
     }
     Ok(())
