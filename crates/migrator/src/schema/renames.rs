@@ -155,6 +155,10 @@ enum Element {
 
 /// Reads the directives of `sql` (from `path`, for messages).
 pub fn parse(path: &str, sql: &str) -> Result<Renames, SchemaError> {
+    // Every directive is a comment starting with the marker: without it, nothing to scan for.
+    if !sql.contains(DIRECTIVE) {
+        return Ok(Renames::default());
+    }
     let toks = tokens(sql);
     let mut elements: Vec<(usize, Element)> = Vec::new();
     let mut directives: Vec<(usize, String)> = Vec::new();
