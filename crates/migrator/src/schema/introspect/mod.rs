@@ -1,7 +1,6 @@
 //! Reads a database's schema through pg_catalog into [`Schema`] with a fixed number of queries
 //! (one per object kind, never one per table), sent together in one round trip (see [`fetch`]).
-//! System schemas, extension-owned objects and
-//! `_sqlx_migrations` are left out. Every object's oid is remembered so that `pg_depend` can be
+//! System schemas, extension-owned objects and `_sqlx_migrations` are left out. Every object's oid is remembered so that `pg_depend` can be
 //! read into [`Schema::deps`] by identity; objects the diff engine does not generate SQL for are
 //! kept as fingerprints in [`Schema::opaque`] (refused only when they differ).
 //!
