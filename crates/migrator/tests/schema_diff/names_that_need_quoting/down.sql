@@ -1,0 +1,14 @@
+COMMENT ON COLUMN public.t2."x y" IS 'a "comment", with {braces}';
+ALTER TABLE public.t2 DROP CONSTRAINT "fk,2";
+DROP INDEX public."i,z";
+ALTER TABLE public."t""1" DROP CONSTRAINT "t""1_NULL,_key";
+ALTER TABLE public."t""1" ALTER COLUMN "{c}" DROP DEFAULT;
+ALTER TABLE public.t2 DROP COLUMN "z,\";
+ALTER TABLE public."t""1" DROP COLUMN "NULL,";
+ALTER TABLE public.t2 RESET (fillfactor, autovacuum_enabled);
+ALTER TABLE public.t2 SET (fillfactor=70);
+ALTER TYPE public."we,ird" RENAME TO "we,ird__admin_old";
+CREATE TYPE public."we,ird" AS ENUM ('NULL', 'a,b', 'q"t', 'b\s', 'null', ' sp', '{x}', '');
+ALTER TABLE public."t""1" ALTER COLUMN "{c}" TYPE public."we,ird" USING "{c}"::text::public."we,ird";
+DROP TYPE public."we,ird__admin_old";
+ALTER TABLE public."t""1" ALTER COLUMN "{c}" SET DEFAULT 'NULL'::public."we,ird";
