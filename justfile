@@ -32,10 +32,11 @@ malformed:
     scripts/malformed.py --bin-dir target/debug
 
 # Coverage-guided fuzzing (cargo-fuzz on nightly: `cargo install cargo-fuzz`) of the Compose,
-# .env and interpolation parsers and of URL/DSN masking, SECS seconds per target.
+# .env and interpolation parsers, of URL/DSN masking and of the migrations-folder scanner, SECS
+# seconds per target.
 [group('check')]
 fuzz SECS="60":
-    cd fuzz && for t in compose_yaml dotenv interpolate mask_url; do cargo +nightly fuzz run "$t" -- -max_total_time={{SECS}} -rss_limit_mb=2048 -timeout=10; done
+    cd fuzz && for t in compose_yaml dotenv interpolate mask_url migration_files; do cargo +nightly fuzz run "$t" -- -max_total_time={{SECS}} -rss_limit_mb=2048 -timeout=10; done
 
 # Formatting and clippy, warnings are errors.
 [group('check')]
