@@ -180,7 +180,7 @@ pub(crate) fn cascade(
     cur: &Schema,
     des: &Schema,
     ch: &Changes,
-    dependents: &BTreeMap<Obj, BTreeSet<Obj>>,
+    dependents: &Dependents<'_>,
 ) -> Result<(), SchemaError> {
     let dropped: BTreeSet<Obj> = ops.dropped().into_iter().cloned().collect();
     // (object, up, down) to walk from; the cause is kept for messages.
@@ -199,7 +199,7 @@ pub(crate) fn cascade(
         let Some(ys) = dependents.get(&x) else {
             continue;
         };
-        for y in ys {
+        for &y in ys {
             if !affected(kinds, y) || dropped.contains(y) {
                 continue;
             }

@@ -15,12 +15,12 @@
 //! 5. An operation that must precede the drop of X (`precedes_drop`) → every dropper of X.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
 
 use super::render::TableSql;
 use super::{Op, Ops, Part, Plan, Side};
 use crate::schema::SchemaError;
-use crate::schema::model::{Obj, Schema};
+use crate::schema::model::{Dependents, Obj, Schema};
 
 struct Graph<'a> {
     ops: &'a [Op],
@@ -31,17 +31,13 @@ struct Graph<'a> {
     /// Renames away from a name, which must come before that name is taken again.
     renamed: HashMap<&'a Obj, Vec<usize>>,
     desired: &'a Schema,
-    dependents: &'a BTreeMap<Obj, BTreeSet<Obj>>,
+    dependents: &'a Dependents<'a>,
     succ: Vec<BTreeSet<usize>>,
     pred: Vec<BTreeSet<usize>>,
 }
 
 impl<'a> Graph<'a> {
-    fn new(
-        ops: &'a [Op],
-        dependents: &'a BTreeMap<Obj, BTreeSet<Obj>>,
-        desired: &'a Schema,
-    ) -> Graph<'a> {
+    fn new(ops: &'a [Op], dependents: &'a Dependents<'a>, desired: &'a Schema) -> Graph<'a> {
         let mut creators: HashMap<&Obj, Vec<usize>> = HashMap::new();
         let mut droppers: HashMap<&Obj, Vec<usize>> = HashMap::new();
         let mut renamed: HashMap<&Obj, Vec<usize>> = HashMap::new();
@@ -108,7 +104,7 @@ impl<'a> Graph<'a> {
         memo.insert(o.clone(), Vec::new());
         let mut out = BTreeSet::new();
         if let Some(deps) = self.dependents.get(o) {
-            for d in deps {
+            for &d in deps {
                 out.extend(self.dropper_frontier(d, memo));
             }
         }
@@ -140,7 +136,7 @@ impl<'a> Graph<'a> {
                 let Some(deps) = self.dependents.get(x) else {
                     continue;
                 };
-                for y in deps {
+                for &y in deps {
                     if op.drops.contains(y) {
                         continue;
                     }
@@ -235,7 +231,7 @@ impl<'a> Graph<'a> {
 /// `dependents`: the current schema's ([`Schema::dependents`], computed once per diff).
 pub(crate) fn finish(
     ops: Ops,
-    dependents: &BTreeMap<Obj, BTreeSet<Obj>>,
+    dependents: &Dependents<'_>,
     desired: &Schema,
 ) -> Result<Plan, SchemaError> {
     let Ops { ops, functions } = ops;

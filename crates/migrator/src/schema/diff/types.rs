@@ -431,10 +431,11 @@ fn composite_change(
     new: &[Attribute],
 ) -> Result<(), SchemaError> {
     let obj = Obj::Type(q.clone());
-    let used_by_column = cur
-        .dependents()
-        .get(&obj)
-        .and_then(|d| d.iter().find(|o| matches!(o, Obj::Column(..))).cloned());
+    let used_by_column = cur.dependents().get(&obj).and_then(|d| {
+        d.iter()
+            .find(|o| matches!(o, Obj::Column(..)))
+            .map(|o| (*o).clone())
+    });
     if let Some(col) = used_by_column {
         return Err(SchemaError::Unsupported {
             object: format!("composite type {q}"),

@@ -70,13 +70,16 @@ pub struct Schema {
     pub deps: BTreeMap<Obj, BTreeSet<Obj>>,
 }
 
+/// Each object → the objects that depend on it ([`Schema::dependents`]).
+pub type Dependents<'a> = BTreeMap<&'a Obj, BTreeSet<&'a Obj>>;
+
 impl Schema {
-    /// Objects that depend on each object (the inverse of [`Schema::deps`]).
-    pub fn dependents(&self) -> BTreeMap<Obj, BTreeSet<Obj>> {
-        let mut out: BTreeMap<Obj, BTreeSet<Obj>> = BTreeMap::new();
+    /// Objects that depend on each object (the inverse of [`Schema::deps`]), borrowed from it.
+    pub fn dependents(&self) -> Dependents<'_> {
+        let mut out = Dependents::new();
         for (o, ds) in &self.deps {
             for d in ds {
-                out.entry(d.clone()).or_default().insert(o.clone());
+                out.entry(d).or_default().insert(o);
             }
         }
         out
@@ -417,6 +420,6 @@ mod tests {
         let t = Obj::Table(QName::new("public", "t"));
         let c = Obj::Column(QName::new("public", "t"), "a".into());
         s.deps.insert(c.clone(), [t.clone()].into());
-        assert_eq!(s.dependents().get(&t), Some(&[c].into()));
+        assert_eq!(s.dependents().get(&t), Some(&[&c].into()));
     }
 }
